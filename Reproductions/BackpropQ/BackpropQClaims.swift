@@ -1,0 +1,6 @@
+import Pipeline
+
+/// Backprop-Q's claims (papers/backprop-q-xu-2018.md).
+public enum BackpropQClaims {
+    public static let all: [any Claim] = []
+}

@@ -1,0 +1,100 @@
+import Foundation
+
+/// The record of one unit's run: its identity (seed, scale, data set, git revision) and result.
+public struct ResultEnvelope<R: Codable & Sendable>: Codable, Sendable {
+    public var claim: String
+    public var scale: Scale
+    public var masterSeed: UInt64
+    public var unit: RunUnit
+    public var generator: String
+    public var streamSeed: UInt64
+    public var dataset: String
+    public var revision: String
+    public var result: R
+}
+
+/// Where results live: `<root>/<scale>/seed-<seed>/<claim>/<config>-<index>.json`. Every file is
+/// written to a temporary name and renamed, so a killed run never leaves a half-written file,
+/// and a rerun skips the units whose file exists (resume).
+public struct ResultStore: Sendable {
+    public let root: URL
+    public init(root: URL) { self.root = root }
+
+    public func directory(claim: String, scale: Scale, seed: UInt64) -> URL {
+        root.appendingPathComponent(scale.rawValue).appendingPathComponent("seed-\(seed)").appendingPathComponent(claim)
+    }
+    public func resultURL(claim: String, scale: Scale, seed: UInt64, unit: RunUnit) -> URL {
+        directory(claim: claim, scale: scale, seed: seed).appendingPathComponent(unit.fileStem + ".json")
+    }
+    public func timingURL(claim: String, scale: Scale, seed: UInt64, unit: RunUnit) -> URL {
+        directory(claim: claim, scale: scale, seed: seed).appendingPathComponent(unit.fileStem + ".seconds")
+    }
+    public func evidenceURL(claim: String, scale: Scale, seed: UInt64) -> URL {
+        directory(claim: claim, scale: scale, seed: seed).appendingPathComponent("evidence.json")
+    }
+    public func exists(_ url: URL) -> Bool { FileManager.default.fileExists(atPath: url.path) }
+
+    public static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
+    }()
+    public static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return d
+    }()
+
+    public func write<T: Encodable>(_ value: T, to url: URL) throws {
+        var data = try Self.encoder.encode(value)
+        data.append(0x0a)
+        try AtomicFile.write(data, to: url)
+    }
+    public func read<T: Decodable>(_ type: T.Type, from url: URL) throws -> T {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw ClaimError.missingResults("cannot read \(url.path)")
+        }
+        do { return try Self.decoder.decode(T.self, from: data) } catch {
+            throw ClaimError.missingResults("corrupt result file \(url.path) (delete it or rerun with --force)")
+        }
+    }
+}
+
+/// Writes a file by writing a temporary sibling and renaming it over the target (atomic on POSIX).
+public enum AtomicFile {
+    public static func write(_ data: Data, to url: URL) throws {
+        let dir = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        do {
+            try data.write(to: tmp)
+        } catch {
+            try? FileManager.default.removeItem(at: tmp)
+            throw ClaimError.failed("cannot write \(url.path): \(error.localizedDescription)")
+        }
+        guard rename(tmp.path, url.path) == 0 else {
+            try? FileManager.default.removeItem(at: tmp)
+            throw ClaimError.failed("cannot write \(url.path): rename failed (errno \(errno))")
+        }
+    }
+    public static func write(_ text: String, to url: URL) throws { try write(Data(text.utf8), to: url) }
+
+    /// Whether a directory can be created and written to, leaving nothing behind if it did not exist.
+    public static func checkWritable(_ dir: URL) -> String? {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: dir.path, isDirectory: &isDir) {
+            if !isDir.boolValue { return "\(dir.path) is not a directory" }
+            return fm.isWritableFile(atPath: dir.path) ? nil : "\(dir.path) is not writable"
+        }
+        // Find the nearest existing ancestor and check that it is writable.
+        var parent = dir.deletingLastPathComponent()
+        while !fm.fileExists(atPath: parent.path, isDirectory: &isDir) && parent.path != "/" {
+            parent = parent.deletingLastPathComponent()
+        }
+        if !isDir.boolValue { return "\(parent.path) is not a directory" }
+        return fm.isWritableFile(atPath: parent.path) ? nil : "\(dir.path) cannot be created (\(parent.path) is not writable)"
+    }
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+import Reproductions
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Render Reports/<claim>.md (with SVG figures via gnuplot) and Reports/README.md from stored results.",
+        discussion: "Nothing is rerun: claims whose results are missing are listed as not yet run.")
+
+    @Argument(help: "Claim ids, or 'all'.")
+    var claims: [String] = ["all"]
+
+    @OptionGroup var options: SuiteOptions
+
+    @Option(help: "Folder for the reports.")
+    var reports: String = "Reports"
+
+    func run() throws {
+        let scale = try options.parsedScale()
+        let seed = try options.validatedSeed()
+        let selected = try resolveClaims(claims)
+        let dir = URL(fileURLWithPath: reports)
+        if let problem = AtomicFile.checkWritable(dir) { throw UsageError(message: "cannot write reports: \(problem)") }
+        let runner = Runner(store: options.store, revision: codeRevision())
+        let renderer = ReportRenderer(reportsDirectory: dir)
+        var rendered = 0
+        for c in selected {
+            guard hasAnyResult(c, runner.store, scale, seed) else { continue }
+            let (evidence, meta) = runner.evidence(c, scale: scale, seed: seed)
+            try renderer.render(info(c), evidence: evidence, meta: meta)
+            rendered += 1
+        }
+        // The index always covers every claim that has a report at this scale and seed.
+        var rows: [ReportRenderer.IndexRow] = []
+        var pending: [ReportRenderer.Info] = []
+        for c in Registry.claims {
+            if hasAnyResult(c, runner.store, scale, seed) {
+                let (evidence, meta) = runner.evidence(c, scale: scale, seed: seed)
+                rows.append(.init(info: info(c), verdict: evidence.verdict, scale: scale,
+                                  killed: evidence.negativeControlsKilled, seconds: meta.seconds))
+            } else {
+                pending.append(info(c))
+            }
+        }
+        try renderer.renderIndex(rows, pending: pending)
+        print("rendered \(rendered) reports and the index into \(dir.path)")
+    }
+}
+
+func info(_ c: any Claim) -> ReportRenderer.Info {
+    .init(id: c.id, paper: c.paper, source: c.source, statement: c.statement, summary: c.summary)
+}
+
+func hasAnyResult(_ c: any Claim, _ store: ResultStore, _ scale: Scale, _ seed: UInt64) -> Bool {
+    c.units(at: scale).contains { store.exists(store.resultURL(claim: c.id, scale: scale, seed: seed, unit: $0)) }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare stored verdicts with Expectations/<scale>.tsv; exit 1 on any difference or ERROR.",
+        discussion: "--record writes the current verdicts as the new expectations instead.")
+
+    @OptionGroup var options: SuiteOptions
+
+    @Option(help: "Expectations file (default Expectations/<scale>.tsv).")
+    var expectations: String?
+
+    @Flag(help: "Write the current verdicts as the expectations.")
+    var record = false
+
+    func run() throws {
+        let scale = try options.parsedScale()
+        let seed = try options.validatedSeed()
+        let path = URL(fileURLWithPath: expectations ?? "Expectations/\(scale.rawValue).tsv")
+        let runner = Runner(store: options.store, revision: codeRevision())
+        var actual: [String: Verdict] = [:]
+        for c in Registry.claims where hasAnyResult(c, runner.store, scale, seed) {
+            actual[c.id] = runner.evidence(c, scale: scale, seed: seed).evidence.verdict
+        }
+        if record {
+            try AtomicFile.write(Expectations(verdicts: actual).serialized(scale: scale), to: path)
+            print("recorded \(actual.count) verdicts in \(path.path)")
+            return
+        }
+        let expected: Expectations
+        do { expected = try Expectations(contentsOf: path) } catch { throw UsageError(message: "\(error)") }
+        let diffs = expected.differences(from: actual)
+        let errors = actual.filter { $0.value == .error }.map(\.key).sorted()
+        for d in diffs { print("DIFFERENCE \(d)") }
+        for e in errors where !diffs.contains(where: { $0.hasPrefix(e + ":") }) { print("ERROR \(e)") }
+        if diffs.isEmpty && errors.isEmpty {
+            print("check: all \(actual.count) verdicts match \(path.path)")
+        } else {
+            print("check: \(diffs.count) differences, \(errors.count) claims in ERROR")
+            throw ExitCode(1)
+        }
+    }
+}
+
+import Verification
+
+struct Plan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print one `reproduce run` command per unit, for a cluster's job array.",
+        discussion: "Run the commands anywhere that shares --out, in any order and in parallel; then `reproduce report` aggregates.")
+
+    @Argument(help: "Claim ids, or 'all'.")
+    var claims: [String] = ["all"]
+
+    @OptionGroup var options: SuiteOptions
+
+    func run() throws {
+        let scale = try options.parsedScale()
+        let seed = try options.validatedSeed()
+        for c in try resolveClaims(claims) {
+            for u in c.units(at: scale) {
+                print("reproduce run \(c.id) --unit '\(u)' --scale \(scale.rawValue) --seed \(seed) --out \(options.out) --quiet")
+            }
+        }
+    }
+}
