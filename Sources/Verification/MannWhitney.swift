@@ -73,8 +73,8 @@ public enum MannWhitney {
         }
     }
 
-    /// Exact p-value from the null distribution of U without ties.
-    static func exactPValue(u: Double, m: Int, n: Int, alternative: Alternative) -> Double {
+    /// Exact p-value of U_A = u from the null distribution of U without ties.
+    public static func exactPValue(u: Double, m: Int, n: Int, alternative: Alternative) -> Double {
         let pmf = exactDistribution(m: m, n: n)
         let k = Int(u.rounded())
         let upper = pmf[min(k, pmf.count)...].reduce(0, +)           // P(U >= k)
