@@ -53,6 +53,8 @@ public enum Holm {
         return results.indices.map { i in
             var r = results[i].judged(at: thresholds[i])
             let blocked = !rejected[i] && p[i] < thresholds[i]
+            // Say it where every report shows it: p < alpha in this row, yet not rejected.
+            if blocked { r.test += " [retained: Holm step-down stopped earlier]" }
             r.adjustment = Adjustment(
                 procedure: "Holm", familyLevel: alpha, familySize: p.count, rank: rank[i],
                 adjustedPValue: adjusted[i], rejected: rejected[i],

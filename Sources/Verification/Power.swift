@@ -124,6 +124,21 @@ public enum Power {
         return n
     }
 
+    /// The rate p1 the exact binomial test with `trials` trials detects with `power`: the smallest
+    /// p1 > p0 for `.greater`, the largest p1 < p0 for `.less` (and, for `.twoSided`, the upward one).
+    public static func binomialDetectableRate(trials n: Int, p0: Double, alpha: Double, power: Double = 0.8,
+                                              alternative: Alternative) -> Double {
+        let up = alternative != .less
+        let ok = { (p1: Double) in binomial(trials: n, p0: p0, p1: p1, alpha: alpha, alternative: alternative) >= power }
+        var lo = p0, hi = up ? 1.0 : 0.0  // lo fails (power at p0 is the size), hi is the extreme rate
+        guard ok(hi) else { return .nan }
+        for _ in 0..<60 {
+            let mid = (lo + hi) / 2
+            if ok(mid) { hi = mid } else { lo = mid }
+        }
+        return hi
+    }
+
     /// Trials needed so that observing zero violations puts the one-sided (1 - alpha) upper
     /// limit on the violation rate below `rate` (CLAIMS.md rule 7): (1 - rate)^n < alpha.
     public static func zeroViolationTrials(rate: Double, alpha: Double) -> Int {
@@ -147,13 +162,8 @@ public enum Power {
 
     /// E[g(s)] for s = sqrt(V / df), V ~ chi^2(df): the ratio of a sample SD to the true SD.
     static func expectOverSampleSD(df: Double, _ g: (Double) -> Double) -> Double {
-        let nodes = 512
-        var total = 0.0
-        for i in 0..<nodes {
-            let u = (Double(i) + 0.5) / Double(nodes)
-            total += g((Dist.chiSquaredQuantile(u, df: df) / df).squareRoot())
-        }
-        return total / Double(nodes)
+        let nodes = SampleSDNodes.shared.nodes(df: df)
+        return nodes.reduce(0) { $0 + g($1) } / Double(nodes.count)
     }
 
     /// Smallest integer n >= start with `ok(n)`, for `ok` monotone in n (doubling, then bisection).
@@ -185,5 +195,28 @@ public enum Power {
             if ok(mid) { hi = mid } else { lo = mid }
         }
         return hi
+    }
+}
+
+/// The 512 quadrature nodes s_i = sqrt(F^-1((i + 1/2) / 512) / df) of the sample-SD ratio, cached
+/// per df: a TOST or power call in a loop then costs 512 normal CDFs, not 512 chi^2 inversions.
+final class SampleSDNodes: @unchecked Sendable {
+    static let shared = SampleSDNodes()
+    private let lock = NSLock()
+    private var cache: [Double: [Double]] = [:]
+
+    func nodes(df: Double) -> [Double] {
+        lock.lock()
+        if let hit = cache[df] { lock.unlock(); return hit }
+        lock.unlock()
+        let count = 512
+        let fresh = (0..<count).map { i in
+            (Dist.chiSquaredQuantile((Double(i) + 0.5) / Double(count), df: df) / df).squareRoot()
+        }
+        lock.lock()
+        if cache.count >= 4096 { cache.removeAll() }
+        cache[df] = fresh
+        lock.unlock()
+        return fresh
     }
 }

@@ -83,8 +83,9 @@ public enum Equivalence {
         let tUpper = TTest.ratio(s.mean - (target + delta), se)
         let p = s.n < 2 ? Double.nan : max(Dist.tUpper(tLower, df: df), Dist.tLower(tUpper, df: df))
         let ci = TTest.confidenceInterval(mean: s.mean, se: se, df: df, alpha: 2 * alpha, alternative: .twoSided)
-        // Power at a true difference of 0 (the design point of an unbiasedness check).
-        let power = tostPower(se: se, df: df, margin: delta, alpha: alpha)
+        // Power at a true difference of 0 (the design point of an unbiasedness check), exact for
+        // normal data whose standard deviation is the observed one.
+        let power = s.n < 2 ? 0 : Power.tost(n: s.n, margin: delta, sd: s.sd, trueDifference: 0, alpha: alpha)
         return TestResult(test: "TOST equivalence", null: "|\(label) - \(fmt(target))| >= \(fmt(delta))",
                           alternative: "|\(label) - \(fmt(target))| < \(fmt(delta))", statisticName: "t",
                           statistic: min(tLower, -tUpper), degreesOfFreedom: df, pValue: p, alpha: alpha,

@@ -204,6 +204,7 @@ struct MultipleTestingTests {
         // The blocked test keeps its own threshold and its p-value; the decision is recorded.
         #expect(judged[1].alpha == 0.05 && judged[1].pValue == 0.04)
         #expect(judged[1].adjustment?.rejected == false && judged[1].adjustment?.note != nil)
+        #expect(judged[1].test.contains("retained") && !judged[0].test.contains("retained"))
         #expect(judged[1].adjustment?.rank == 4 && close(judged[1].adjustment!.adjustedPValue, 0.06, 1e-15))
         #expect(judged[3].adjustment?.note == nil && judged[3].adjustment?.rank == 1)
         // Judging again at a plain alpha drops the family decision.
@@ -288,6 +289,12 @@ struct PowerReferenceTests {
         // n = 16 gives 0.7982454417653762; power is saw-toothed: n = 19 gives 0.8369, n = 17 gives 0.7582).
         #expect(n == 18)
         #expect((1..<n).allSatisfy { Power.binomial(trials: $0, p0: 0.5, p1: 0.8, alpha: 0.05, alternative: .greater) < 0.8 })
+        // Detectable rate with 20 trials (reject for k >= 15): scipy.optimize.brentq(lambda p:
+        // binom.sf(14, 20, p) - 0.8, 0.5, 0.99) = 0.7987204987728969; the lower side by symmetry.
+        let p1 = Power.binomialDetectableRate(trials: 20, p0: 0.5, alpha: 0.05, power: 0.8, alternative: .greater)
+        #expect(close(p1, 0.7987204987728969, 1e-9) && close(Power.binomial(trials: 20, p0: 0.5, p1: p1, alpha: 0.05, alternative: .greater), 0.8, 1e-9))
+        let p2 = Power.binomialDetectableRate(trials: 20, p0: 0.5, alpha: 0.05, power: 0.8, alternative: .less)
+        #expect(close(p2, 1 - p1, 1e-9))
     }
     @Test func cohensD() {
         // numpy: (mean(x) - mean(z)) / pooled sd (ddof 1) = -2.2989374534611358
