@@ -119,6 +119,9 @@ public enum SignTest {
         var r = BinomialTest.test(successes: above, trials: above + below, p0: 0.5, alternative: alternative,
                                   alpha: alpha, label: "P(X > \(fmt(m0)) | X != \(fmt(m0)))")
         if hasNaN { r.pValue = .nan }
+        // Every value equals m0 (e.g. an A/A comparison on common random numbers): no evidence
+        // either way, p = 1, rather than an undefined test.
+        else if above + below == 0 && !xs.isEmpty { r.pValue = 1 }
         r.test = "sign test (\(alternative.rawValue)\(dropped > 0 ? ", \(dropped) values equal to \(fmt(m0)) dropped" : ""))"
         r.null = "\(label) = \(fmt(m0))"
         r.alternative = "\(label) \(symbol(alternative)) \(fmt(m0))"

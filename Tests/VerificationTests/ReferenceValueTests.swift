@@ -128,6 +128,10 @@ struct NonparametricReferenceTests {
         #expect(r.statistic == 8 && r.sampleSize == 10)
         #expect(close(r.pValue, 0.109375, 1e-12))
         #expect(close(SignTest.test(w, alternative: .greater, alpha: 0.05).pValue, 0.0546875, 1e-12))
+        // A/A on common random numbers: every difference is 0, no winner.
+        let aa = SignTest.paired(x, x, alpha: 0.05)
+        #expect(aa.pValue == 1 && Verdict.from(aa, design: .claimIsAlternative) != .reproduced)
+        #expect(SignTest.test([1, .nan, 2], alpha: 0.05).pValue.isNaN)
     }
     @Test func binomialTest() {
         // scipy.stats.binomtest(7, 20, 0.15): two-sided p = 0.02193510085684512,
