@@ -80,6 +80,33 @@ struct TTestReferenceTests {
     }
 }
 
+@Suite("distributions and summaries match scipy and numpy")
+struct DistributionReferenceTests {
+    @Test func smallTailsKeepTheirPrecision() {
+        // scipy.stats.t.sf(40, 10) = 1.1404288715428768e-12; norm.sf(30) = 4.906713927147908e-198;
+        // chi2.sf(200, 10) = 1.6139305336977317e-37; binom.sf(89, 100, 0.5) = 1.5316450877189923e-17
+        #expect(relativelyClose(Dist.tUpper(40, df: 10), 1.1404288715428768e-12, 1e-8))
+        #expect(relativelyClose(Dist.normalUpper(30), 4.906713927147908e-198, 1e-8))
+        #expect(relativelyClose(Dist.chiSquaredUpper(200, df: 10), 1.6139305336977317e-37, 1e-8))
+        #expect(relativelyClose(Dist.binomialUpper(90, n: 100, p: 0.5), 1.5316450877189923e-17, 1e-8))
+        // t.isf(1e-6, 5) = 24.771029720515948; chi2.ppf(0.3, 2500) = 2462.4415171656033 (a df where
+        // GSL's own inversion can fail and the Wilson-Hilferty fallback may answer).
+        #expect(close(Dist.tUpperQuantile(1e-6, df: 5), 24.771029720515948, 1e-9))
+        #expect(close(Dist.chiSquaredQuantile(0.3, df: 2500), 2462.4415171656033, 1e-6))
+    }
+    @Test func summaries() {
+        // numpy: mean 2.7375, var(ddof=1) 6.022678571428571, quantile(0.25) 1.425, median 2.2,
+        // quantile(0.9) 5.609999999999999 (numpy's default linear interpolation, as GSL's)
+        let v: [Double] = [3.1, -0.4, 2.2, 7.5, 0.9, 1.6, 4.8, 2.2]
+        let s = Summary(v)
+        #expect(s.n == 8 && close(s.mean, 2.7375) && close(s.variance, 6.022678571428571))
+        #expect(close(s.standardError, (6.022678571428571 / 8).squareRoot()))
+        #expect(close(Summary.quantile(v, 0.25), 1.425) && Summary.median(v) == 2.2)
+        #expect(close(Summary.quantile(v, 0.9), 5.609999999999999))
+        #expect(Summary([1]).variance.isNaN && Summary([]).mean.isNaN)
+    }
+}
+
 @Suite("rank, sign, binomial and Fisher tests match scipy")
 struct NonparametricReferenceTests {
     @Test func mannWhitneyNormalApproximation() {
