@@ -31,6 +31,18 @@ public enum Power {
         return noncentralT(df: Double(nA + nB - 2), noncentrality: ncp, alpha: alpha, twoSided: twoSided)
     }
 
+    /// Power of Welch's test with unequal sizes and standard deviations against a true mean
+    /// difference: noncentral t with noncentrality diff / sqrt(sd_A^2/n_A + sd_B^2/n_B) and the
+    /// Welch-Satterthwaite df of the true variances (an approximation, good to ~1% for n >= 5).
+    public static func welch(nA: Int, nB: Int, sdA: Double, sdB: Double, difference: Double, alpha: Double,
+                             twoSided: Bool = false) -> Double {
+        guard nA >= 2, nB >= 2, sdA > 0 || sdB > 0 else { return 0 }
+        let va = sdA * sdA / Double(nA), vb = sdB * sdB / Double(nB)
+        let df = (va + vb) * (va + vb) / (va * va / Double(nA - 1) + vb * vb / Double(nB - 1))
+        return noncentralT(df: df, noncentrality: abs(difference) / (va + vb).squareRoot(),
+                           alpha: alpha, twoSided: twoSided)
+    }
+
     /// Smallest n for a one-sample/paired t-test to reach `power` at effect d.
     public static func sampleSize(effect d: Double, alpha: Double, power: Double = 0.8, twoSided: Bool = false) -> Int {
         guard d != 0, d.isFinite else { return Int.max }

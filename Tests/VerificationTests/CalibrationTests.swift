@@ -153,6 +153,16 @@ struct PowerCalibrationTests {
         #expect(consistentRate(count, of: simulations, with: Power.welch(nPerGroup: 15, effect: 0.8, alpha: level)))
     }
 
+    @Test func welchWithUnequalVariances() {
+        // 8 draws with sd 1 against 20 with sd 3, true difference 2, two-sided.
+        let count = rejections(seed: 206) { s in
+            TTest.welch(normals(8, mean: 2, sd: 1, &s), normals(20, mean: 0, sd: 3, &s), alpha: level)
+        }
+        let predicted = Power.welch(nA: 8, nB: 20, sdA: 1, sdB: 3, difference: 2, alpha: level, twoSided: true)
+        #expect(predicted > 0.5 && predicted < 0.95)
+        #expect(consistentRate(count, of: simulations, with: predicted))
+    }
+
     @Test func tost() {
         // n = 30, sd 1, margin 0.5, true difference 0.1.
         let count = rejections(seed: 203) { s in
