@@ -169,24 +169,24 @@ public struct LectureConcrete: SingleRunClaim {
         func clampLow(_ x: Double, _ y: Double) -> Double { max(x, y / 10) }
         let bias = real.moments.map(\.biasNorm), se = real.moments.map(\.biasSE), variance = real.moments.map(\.traceVariance)
         let main = Figure(
-            id: "bias-variance", title: "Concrete estimator: bias and variance against temperature (K = 3)",
+            id: "bias-variance", title: "Concrete (K = 3): bias and variance vs temperature",
             xLabel: "temperature τ", yLabel: "|bias| and tr Var (per sample)", logX: true, logY: true,
             series: [
-                .init("|E[g_τ] - ∇E[f(b)]| (±2 se)", x: temperatures, y: bias, style: .errorbars,
+                .init("|bias| (±2 se)", x: temperatures, y: bias, style: .errorbars,
                       yLow: zip(bias, se).map { clampLow($0 - 2 * $1, $0) }, yHigh: zip(bias, se).map { $0 + 2 * $1 }),
-                .init("tr Var(g_τ)", x: temperatures, y: variance, style: .linespoints),
-                .init("|∇E[f(b)]| (bias of a zero estimate)", x: [temperatures.first!, temperatures.last!], y: [exactNorm, exactNorm]),
+                .init("tr Var", x: temperatures, y: variance, style: .linespoints),
+                .init("|∇E f(b)|", x: [temperatures.first!, temperatures.last!], y: [exactNorm, exactNorm]),
             ],
-            caption: "Falling temperature trades bias for variance: the bias drops from \(fmt(bias[high], 3)) at τ = 5 to \(fmt(bias[low], 3)) at τ = 0.05 while the variance rises from \(fmt(variance[high], 3)) to \(fmt(variance[low], 3)).")
+            caption: "Monte Carlo on common Gumbels; |bias| = |E[g_τ] - ∇E[f(b)]|, tr Var = total variance per sample. Falling temperature trades bias for variance: the bias drops from \(fmt(bias[high], 3)) at τ = 5 to \(fmt(bias[low], 3)) at τ = 0.05 while the variance rises from \(fmt(variance[high], 3)) to \(fmt(variance[low], 3)).")
         let mutantBias = mutant.moments.map(\.biasNorm)
         let mutantFigure = Figure(
-            id: "mutant-bias", title: "Bias against temperature: concrete vs the mutant (τ missing in the forward pass)",
+            id: "mutant-bias", title: "Bias vs temperature: concrete and the mutant",
             xLabel: "temperature τ", yLabel: "|E[g_τ] - ∇E[f(b)]|", logX: true, logY: true,
             series: [
                 .init("concrete", x: temperatures, y: bias, style: .linespoints),
-                .init("mutant: y = softmax(θ + G), backward with 1/τ", x: temperatures, y: mutantBias, style: .linespoints),
+                .init("mutant (no τ in forward)", x: temperatures, y: mutantBias, style: .linespoints),
             ],
-            caption: "The mutant's bias grows as the temperature falls, so the bias-ordering test kills it.")
+            caption: "Mutant: y = softmax(θ + G) in the forward pass, 1/τ kept in the backward pass. Its bias grows as the temperature falls, so the bias-ordering test kills it.")
         let rows = temperatures.indices.map { t -> [String] in
             let m = real.moments[t]
             return [fmt(temperatures[t], 3), "(" + m.mean.map { fmt($0, 4) }.joined(separator: ", ") + ")",
