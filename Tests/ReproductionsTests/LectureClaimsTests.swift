@@ -41,6 +41,9 @@ import Verification
         #expect(e.negativeControlsKilled)
         #expect(check(e, "exact oracle")?.verdict == .reproduced)
         #expect(mutantCheck(e, "bias shrinks as τ falls")?.verdict == .notReproduced)
+        // The quadrature layer (τ ≥ 0.2) is exact at every scale: it shows the real trend and kills the mutant too.
+        #expect(e.checks.first { $0.name.hasPrefix("quadrature:") }?.verdict == .reproduced)
+        #expect(e.negativeControls.first?.checks.first { $0.name.hasPrefix("quadrature:") }?.verdict == .notReproduced)
     }
 
     @Test func controlVariatesAtSmokeScaleKillTheMissingMeanMutantExactly() throws {
