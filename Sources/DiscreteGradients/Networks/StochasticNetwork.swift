@@ -86,3 +86,25 @@ public struct NetworkSample: Sendable {
     public var actions: [Int] { output.actions }
     public var batchSize: Int { output.batchSize }
 }
+
+public extension StochasticNetwork {
+    /// A network with N(0, scale^2) weights and biases: the random small networks the exact
+    /// checks and tests draw (depth = hiddenSizes.count, possibly 0).
+    static func random(inputs: Int, hiddenSizes: [Int], actions: Int, encoding: UnitEncoding, clip: Double? = nil,
+                       scale: Double = 1, stream: inout RandomStream) -> StochasticNetwork {
+        func params(_ units: Int, _ ins: Int) -> LayerParameters {
+            var w = Matrix(rows: units, cols: ins)
+            for k in w.data.indices { w.data[k] = stream.normal(sd: scale) }
+            return LayerParameters(weights: w, bias: (0..<units).map { _ in stream.normal(sd: scale) })
+        }
+        var layers: [BernoulliLayer] = []
+        var width = inputs
+        for h in hiddenSizes {
+            let p = params(h, width)
+            layers.append(BernoulliLayer(weights: p.weights, bias: p.bias, encoding: encoding, clip: clip))
+            width = h
+        }
+        let o = params(actions, width)
+        return StochasticNetwork(hidden: layers, output: SoftmaxLayer(weights: o.weights, bias: o.bias))
+    }
+}
