@@ -38,11 +38,18 @@ public enum HNCAVariant: String, Codable, Sendable, CaseIterable {
     case missingNormaliser
     /// Algorithm 1's {0, 1} formulas (l + theta (1 - x), l - theta x) used whatever the encoding.
     case zeroOneFormula
+    /// rho normalised by the children's probability under the unit's sampled output, q_Phi,
+    /// instead of its expectation over outputs q_bar: (q1 - q0) / q_Phi. Still unbiased (the
+    /// expectation of 1 / q_Phi given the Markov blanket is 1 / q_bar) but not a conditional
+    /// expectation of REINFORCE, so Theorem 1's variance bound need not hold.
+    case realisedNormaliser
+
+    var shiftsLikePaper: Bool { self == .paper || self == .missingNormaliser || self == .realisedNormaliser }
 
     /// The shift of a child's logit per unit of theta_i when parent i (currently x) is set to v.
     @inlinable func shift(to v: Double, from x: Double) -> Double {
         switch self {
-        case .paper, .missingNormaliser: v - x
+        case .paper, .missingNormaliser, .realisedNormaliser: v - x
         case .ignoresCurrentValue: v
         case .zeroOneFormula: v > x ? 1 - x : (v < x ? -x : 0)
         }
@@ -54,7 +61,7 @@ enum Messages {
 
     static func bernoulli(_ child: BernoulliLayer, _ s: BernoulliLayerSample, parentEncoding enc: UnitEncoding,
                           method: MessagePassing, variant: HNCAVariant, count: inout OperationCount) -> CounterfactualMessages {
-        if variant != .paper && variant != .missingNormaliser { return bernoulliDirect(child, s, enc, variant, &count) }
+        if variant.shiftsLikePaper == false { return bernoulliDirect(child, s, enc, variant, &count) }
         switch method {
         case .efficient: return bernoulliEfficient(child, s, enc, &count)
         case .direct: return bernoulliDirect(child, s, enc, variant, &count)
@@ -196,7 +203,7 @@ enum Messages {
 
     static func softmax(_ out: SoftmaxLayer, _ s: SoftmaxLayerSample, parentEncoding enc: UnitEncoding,
                         method: MessagePassing, variant: HNCAVariant, count: inout OperationCount) -> CounterfactualMessages {
-        if variant != .paper && variant != .missingNormaliser { return softmaxDirect(out, s, enc, variant, &count) }
+        if variant.shiftsLikePaper == false { return softmaxDirect(out, s, enc, variant, &count) }
         switch method {
         case .efficient: return softmaxEfficient(out, s, enc, &count)
         case .direct: return softmaxDirect(out, s, enc, variant, &count)

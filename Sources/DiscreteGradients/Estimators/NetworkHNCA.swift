@@ -55,6 +55,9 @@ public struct NetworkHNCA: BanditEstimator {
                 let ratio: Double
                 if variant == .missingNormaliser {
                     ratio = exp(lOn) - exp(lOff)
+                } else if variant == .realisedNormaliser {
+                    let realised = layer.encoding.fired(s.values.data[k]) ? lOn : lOff
+                    ratio = exp(lOn - realised) - exp(lOff - realised)
                 } else {
                     let top = max(lOn, lOff)
                     let qOn = exp(lOn - top), qOff = exp(lOff - top)

@@ -59,45 +59,64 @@ public struct NetworkOracle: Sendable {
 
     /// Every configuration with its probability (2^hidden x actions of them).
     public func configurations() -> [Configuration] {
-        let widths = network.hidden.map(\.unitCount)
-        let total = widths.reduce(0, +)
-        var out: [Configuration] = []
-        out.reserveCapacity((1 << total) * network.actionCount)
-        for code in 0..<(1 << total) {
-            var x = input, p = 1.0, bit = 0
-            var values: [[Double]] = []
-            for layer in network.hidden {
-                var v = [Double](repeating: 0, count: layer.unitCount)
-                for j in 0..<layer.unitCount {
-                    let fired = (code >> bit) & 1 == 1
-                    bit += 1
-                    let q = Self.firing(layer, Self.logit(layer.parameters, j, x))
-                    p *= fired ? q : 1 - q
-                    v[j] = layer.encoding.value(fired: fired)
+        var all: [Configuration] = []
+        forEachChunk { all += $0 }
+        return all
+    }
+
+    /// The configurations in chunks of whole hidden codes (about `chunk` configurations each),
+    /// generated on the fly so that 2^20 hidden configurations need little memory.
+    public func forEachChunk(size chunk: Int = 4096, _ body: ([Configuration]) -> Void) {
+        let total = network.hiddenUnitCount
+        let codesPerChunk = max(1, chunk / network.actionCount)
+        var lo = 0
+        while lo < (1 << total) {
+            let hi = min(lo + codesPerChunk, 1 << total)
+            var out: [Configuration] = []
+            out.reserveCapacity((hi - lo) * network.actionCount)
+            for code in lo..<hi {
+                var x = input, p = 1.0, bit = 0
+                var values: [[Double]] = []
+                for layer in network.hidden {
+                    var v = [Double](repeating: 0, count: layer.unitCount)
+                    for j in 0..<layer.unitCount {
+                        let fired = (code >> bit) & 1 == 1
+                        bit += 1
+                        let q = Self.firing(layer, Self.logit(layer.parameters, j, x))
+                        p *= fired ? q : 1 - q
+                        v[j] = layer.encoding.value(fired: fired)
+                    }
+                    values.append(v)
+                    x = v
                 }
-                values.append(v)
-                x = v
+                let pi = Self.softmax((0..<network.actionCount).map { Self.logit(network.output.parameters, $0, x) })
+                for a in 0..<network.actionCount {
+                    out.append(Configuration(hidden: values, action: a, probability: p * pi[a]))
+                }
             }
-            let pi = Self.softmax((0..<network.actionCount).map { Self.logit(network.output.parameters, $0, x) })
-            for a in 0..<network.actionCount {
-                out.append(Configuration(hidden: values, action: a, probability: p * pi[a]))
-            }
+            body(out)
+            lo = hi
         }
-        return out
     }
 
     /// E[R] = sum over configurations of P(config) R(A).
-    public var objective: Double { configurations().reduce(0) { $0 + $1.probability * reward[$1.action] } }
+    public var objective: Double {
+        var total = 0.0
+        forEachChunk { for c in $0 { total += c.probability * reward[c.action] } }
+        return total
+    }
 
     /// The exact gradient dE[R]/dtheta = sum_config P(config) R(A) d log P(config)/dtheta, with
     /// d log pi/d l = fired - p for Bernoulli units (0 where clipped) and onehot(A) - softmax(Z)
     /// for the output; parameters in `StochasticNetwork.flattenedParameters` order.
     public var gradient: [Double] {
         var g = [Double](repeating: 0, count: network.parameterCount)
-        for c in configurations() {
-            let s = score(c)
-            let w = c.probability * reward[c.action]
-            for k in g.indices { g[k] += w * s[k] }
+        forEachChunk { chunk in
+            for c in chunk {
+                let s = score(c)
+                let w = c.probability * reward[c.action]
+                for k in g.indices { g[k] += w * s[k] }
+            }
         }
         return g
     }
@@ -141,13 +160,9 @@ public struct NetworkOracle: Sendable {
     /// computed by running the estimator on every configuration as one minibatch (in chunks).
     /// The variance is two-pass (sum p (g - mean)^2), accurate to rounding.
     public func moments(of estimator: any BanditEstimator, baseline: Double = 0) -> ExactMoments {
-        let configs = configurations()
-        let chunk = 4096
         let count = network.parameterCount
         var mean = [Double](repeating: 0, count: count), centred = mean, second = mean
-        var cache: [Matrix] = []
-        func gradients(_ lo: Int) -> Matrix {
-            let part = configs[lo..<min(lo + chunk, configs.count)]
+        func gradients(_ part: [Configuration]) -> Matrix {
             let x = Matrix(rows: part.count, cols: input.count, data: Array(repeating: input, count: part.count).flatMap { $0 })
             let hidden = network.hidden.indices.map { k in
                 Matrix(rows: part.count, cols: network.hidden[k].unitCount, data: part.flatMap { $0.hidden[k] })
@@ -156,22 +171,25 @@ public struct NetworkOracle: Sendable {
             return estimator.signals(network, sample, rewards: part.map { reward[$0.action] }, baseline: baseline)
                 .perExample(over: sample)
         }
-        let starts = Array(stride(from: 0, to: configs.count, by: chunk))
-        for lo in starts {
-            let g = gradients(lo)
-            if starts.count == 1 { cache = [g] }
+        var cached: [(configs: [Configuration], g: Matrix)] = []
+        var chunks = 0
+        forEachChunk { part in
+            let g = gradients(part)
+            chunks += 1
+            if chunks == 1 { cached = [(part, g)] } else { cached = [] }
             for r in 0..<g.rows {
-                let p = configs[lo + r].probability
+                let p = part[r].probability
                 for k in 0..<count { let v = g.data[r * count + k]; mean[k] += p * v; second[k] += p * v * v }
             }
         }
-        for lo in starts {
-            let g = cache.first ?? gradients(lo)
+        func accumulate(_ part: [Configuration], _ g: Matrix) {
             for r in 0..<g.rows {
-                let p = configs[lo + r].probability
+                let p = part[r].probability
                 for k in 0..<count { let d = g.data[r * count + k] - mean[k]; centred[k] += p * d * d }
             }
         }
+        if chunks == 1, let c = cached.first { accumulate(c.configs, c.g) }
+        else { forEachChunk { accumulate($0, gradients($0)) } }
         return ExactMoments(mean: mean, variance: centred, secondMoment: second)
     }
 }
