@@ -140,8 +140,8 @@ enum Messages {
         if w.data.contains(where: { abs(gap * $0) > 300 }) { return bernoulliDirect(child, s, enc, .paper, &count) }
         // expUp[i * n + c] = exp(gap theta_ci), expDown = exp(-gap theta_ci): [parents x children].
         var expUp = [Double](repeating: 0, count: m * n), expDown = expUp
-        for c in 0..<n { for i in 0..<m { let t = gap * w.data[c * m + i]; expUp[i * n + c] = exp(t); expDown[i * n + c] = exp(-t) } }
-        count.transcendentals += 2 * m * n
+        for c in 0..<n { for i in 0..<m { let e = exp(gap * w.data[c * m + i]); expUp[i * n + c] = e; expDown[i * n + c] = 1 / e } }
+        count.transcendentals += m * n
         let lo: Double = child.clip.map { 1 / (1 - $0) } ?? 1
         let hi: Double = child.clip.map { 1 / $0 } ?? .infinity
         var on = Matrix(rows: batch, cols: m), off = on

@@ -43,6 +43,16 @@ public struct StochasticNetwork: Codable, Sendable, Equatable {
         return NetworkSample(hidden: layers, output: output.sample(x, stream: &stream))
     }
 
+    /// The forward pass, counting its arithmetic (one multiply-add per edge and example, one
+    /// transcendental per unit and example) for cost comparisons with the backward pass.
+    public func sample(_ input: Matrix, stream: inout RandomStream, count: inout OperationCount) -> NetworkSample {
+        let s = sample(input, stream: &stream)
+        for layer in hidden { count.multiplyAdds += input.rows * layer.inputCount * layer.unitCount; count.transcendentals += input.rows * layer.unitCount }
+        count.multiplyAdds += input.rows * output.inputCount * output.actionCount
+        count.transcendentals += input.rows * output.actionCount
+        return s
+    }
+
     /// The forward computations for given outcomes (the exact oracle scores configurations so).
     public func evaluate(_ input: Matrix, hiddenValues: [Matrix], actions: [Int]) -> NetworkSample {
         precondition(hiddenValues.count == hidden.count, "evaluate: \(hiddenValues.count) value matrices for \(hidden.count) layers")
