@@ -1,0 +1,60 @@
+import Foundation
+
+/// Adam (Kingma and Ba, 2014, Algorithm 1) for one block of parameters: a matrix or a vector.
+///
+/// Keep one `Adam` per parameter block (a layer's weights, its biases); every block of a network
+/// steps together, so their step counters agree. With gradient g_t at step t:
+///   m_t = beta1 m_{t-1} + (1 - beta1) g_t,   v_t = beta2 v_{t-1} + (1 - beta2) g_t^2,
+///   theta_t = theta_{t-1} -/+ lr * mhat_t / (sqrt(vhat_t) + eps),  mhat_t = m_t / (1 - beta1^t), vhat_t = v_t / (1 - beta2^t).
+/// Defaults are the paper's: beta1 0.9, beta2 0.999, eps 1e-8.
+public struct Adam: Sendable, Codable {
+    public var learningRate: Double
+    public var beta1: Double
+    public var beta2: Double
+    public var epsilon: Double
+    public private(set) var step: Int = 0
+    public private(set) var firstMoment: [Double]
+    public private(set) var secondMoment: [Double]
+
+    public init(parameterCount: Int, learningRate: Double, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8) {
+        precondition(learningRate > 0 && (0..<1).contains(beta1) && (0..<1).contains(beta2) && epsilon > 0, "Adam: bad hyperparameters")
+        self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon
+        firstMoment = [Double](repeating: 0, count: parameterCount)
+        secondMoment = firstMoment
+    }
+
+    /// Whether a step moves against the gradient (minimising a loss) or along it (maximising a reward).
+    public enum Direction: Sendable { case descend, ascend }
+
+    /// One Adam step on `parameters` with `gradient`.
+    public mutating func update(_ parameters: inout [Double], gradient: [Double], _ direction: Direction = .descend) {
+        precondition(parameters.count == firstMoment.count && gradient.count == firstMoment.count,
+                     "Adam: \(parameters.count) parameters and \(gradient.count) gradients for a block of \(firstMoment.count)")
+        step += 1
+        let b1 = beta1, b2 = beta2, eps = epsilon
+        // The bias corrections folded into the step size (Kingma and Ba, Section 2, last paragraph
+        // differs by where eps sits; we keep eps outside the corrected sqrt, as in Algorithm 1).
+        let c1 = 1 - pow(b1, Double(step)), c2 = 1 - pow(b2, Double(step))
+        let signedRate = direction == .descend ? -learningRate : learningRate
+        firstMoment.withUnsafeMutableBufferPointer { m in
+            secondMoment.withUnsafeMutableBufferPointer { v in
+                gradient.withUnsafeBufferPointer { g in
+                    parameters.withUnsafeMutableBufferPointer { p in
+                        for i in 0..<p.count {
+                            let gi = g[i]
+                            m[i] = b1 * m[i] + (1 - b1) * gi
+                            v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                            p[i] += signedRate * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One Adam step on a matrix of parameters.
+    public mutating func update(_ parameters: inout Matrix, gradient: Matrix, _ direction: Direction = .descend) {
+        precondition(parameters.rows == gradient.rows && parameters.cols == gradient.cols, "Adam: gradient shape differs from parameters")
+        update(&parameters.data, gradient: gradient.data, direction)
+    }
+}
