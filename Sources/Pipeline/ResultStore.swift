@@ -81,20 +81,20 @@ public enum AtomicFile {
     }
     public static func write(_ text: String, to url: URL) throws { try write(Data(text.utf8), to: url) }
 
-    /// Whether a directory can be created and written to, leaving nothing behind if it did not exist.
+    /// Creates `dir` if needed and proves it writable with a probe file (removed again).
+    /// Returns a one-line problem, or nil. Call it only after all other input is validated.
     public static func checkWritable(_ dir: URL) -> String? {
         let fm = FileManager.default
         var isDir: ObjCBool = false
-        if fm.fileExists(atPath: dir.path, isDirectory: &isDir) {
-            if !isDir.boolValue { return "\(dir.path) is not a directory" }
-            return fm.isWritableFile(atPath: dir.path) ? nil : "\(dir.path) is not writable"
+        if fm.fileExists(atPath: dir.path, isDirectory: &isDir), !isDir.boolValue {
+            return "\(dir.path) is not a directory"
         }
-        // Find the nearest existing ancestor and check that it is writable.
-        var parent = dir.deletingLastPathComponent()
-        while !fm.fileExists(atPath: parent.path, isDirectory: &isDir) && parent.path != "/" {
-            parent = parent.deletingLastPathComponent()
+        do { try fm.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
+            return "cannot create \(dir.path)"
         }
-        if !isDir.boolValue { return "\(parent.path) is not a directory" }
-        return fm.isWritableFile(atPath: parent.path) ? nil : "\(dir.path) cannot be created (\(parent.path) is not writable)"
+        let probe = dir.appendingPathComponent(".write-probe-\(getpid())")
+        guard fm.createFile(atPath: probe.path, contents: Data()) else { return "\(dir.path) is not writable" }
+        try? fm.removeItem(at: probe)
+        return nil
     }
 }
