@@ -25,6 +25,12 @@ public struct BanditNetwork: Sendable {
     public var actions: Int { weights[weights.count - 1].cols }
     public var parameterCount: Int { zip(weights, biases).reduce(0) { $0 + $1.0.data.count + $1.1.count } }
 
+    /// Given weights (fan-in x fan-out per layer) and biases.
+    public init(weights: [Matrix], biases: [[Double]]) {
+        precondition(weights.count == biases.count && weights.count >= 2 && zip(weights, biases).allSatisfy { $0.cols == $1.count })
+        self.weights = weights; self.biases = biases
+    }
+
     /// Glorot-uniform weights (U(-a, a), a = sqrt(6 / (fan-in + fan-out))) and zero biases,
     /// as in the paper's published code.
     public init(inputs: Int, hidden: [Int], actions: Int, stream: inout RandomStream) {

@@ -139,13 +139,29 @@ public final class BanditTrainer {
     public func train(labels: ArraySlice<Int>, stream: inout RandomStream) throws -> BanditBatchStatistics {
         precondition(labels.count == batchSize)
         forward(stream: &stream)
-        let B = batchSize, n = network.hiddenLayers
         var rewardSum = 0.0
         for (r, y) in labels.enumerated() { rewards[r] = actions[r] == y ? 1 : 0; rewardSum += rewards[r] }
         // The learning signal R - b, with b from the batches before this one (it must not depend on this sample).
-        let b = usesBaseline ? baseline : 0
-        let signal = rewards.map { $0 - b }
+        computeDeltas(rewards: rewards, baseline: usesBaseline ? baseline : 0)
+        let (varianceSum, hiddenVarianceSum) = gradientsAndVariance()
+        let n = network.hiddenLayers
+        guard varianceSum.isFinite, weightGradients.allSatisfy({ $0.data.allSatisfy(\.isFinite) }) else {
+            throw BanditTrainingError.nonFinite("gradient (\(credit.rawValue), \(n) hidden layers)")
+        }
+        for k in 0...n {
+            adamWeights[k].update(&network.weights[k], gradient: weightGradients[k], .ascend)
+            adamBiases[k].update(&network.biases[k], gradient: biasGradients[k], .ascend)
+        }
+        if usesBaseline {
+            baseline = Self.baselineDecay * baseline + (1 - Self.baselineDecay) * rewardSum / Double(batchSize)
+        }
+        return BanditBatchStatistics(rewardSum: rewardSum, varianceSum: varianceSum, hiddenVarianceSum: hiddenVarianceSum)
+    }
 
+    /// Every layer's per-example learning signal (d estimate / d logit) for the current sample.
+    func computeDeltas(rewards: [Double], baseline b: Double) {
+        let B = batchSize, n = network.hiddenLayers
+        let signal = rewards.map { $0 - b }
         // Output unit: REINFORCE, dlog pi(A)/dL_a = 1{a = A} - pi_a.
         let K = network.actions
         deltas[n].data.withUnsafeMutableBufferPointer { d in
@@ -153,12 +169,16 @@ public final class BanditTrainer {
                 for r in 0..<B { for a in 0..<K { d[r * K + a] = ((a == actions[r] ? 1 : 0) - pi[r * K + a]) * signal[r] } }
             }
         }
-        // Hidden units, from the top down.
         if credit != .reinforce { computeExpWeights(); computeFlipRatios() }
         for k in 0..<n { hiddenDeltas(layer: k, signal: signal) }
+    }
 
-        // Gradients (means over the batch) and their per-example variance.
-        var varianceSum = 0.0, hiddenVarianceSum = 0.0, hiddenCount = 0
+    /// Batch-mean gradients into `weightGradients` / `biasGradients`, and the sums over parameters
+    /// of the per-parameter variance (divisor B - 1) of the per-example gradients (all layers, hidden layers).
+    /// The per-example weight gradient is x_b g_b^T, so sum_params sum_b w^2 = sum_b |x_b|^2 |g_b|^2: no extra gemm.
+    func gradientsAndVariance() -> (all: Double, hidden: Double) {
+        let B = batchSize, n = network.hiddenLayers
+        var varianceSum = 0.0, hiddenVarianceSum = 0.0
         for k in 0...n {
             Matrix.gemm(outputs[k], transposeA: true, deltas[k], alpha: 1 / Double(B), into: &weightGradients[k])
             let cols = deltas[k].cols, rows = outputs[k].cols
@@ -179,19 +199,33 @@ public final class BanditTrainer {
             let meanSquares = weightGradients[k].data.reduce(0) { $0 + $1 * $1 } + biasGrad.reduce(0) { $0 + $1 * $1 }
             let layerVariance = max(0, perExampleSquares - Double(B) * meanSquares) / Double(B - 1)
             varianceSum += layerVariance
-            if k < n { hiddenVarianceSum += layerVariance; hiddenCount += rows * cols + cols }
+            if k < n { hiddenVarianceSum += layerVariance }
         }
-        guard varianceSum.isFinite, weightGradients.allSatisfy({ $0.data.allSatisfy(\.isFinite) }) else {
-            throw BanditTrainingError.nonFinite("gradient (\(credit.rawValue), \(n) hidden layers)")
-        }
+        return (varianceSum, hiddenVarianceSum)
+    }
+
+    /// For cross-checks against the library's estimators: takes the batch in `outputs[0]` with the given
+    /// hidden outputs ({-1, +1}) and actions as the sample, and returns every layer's per-example
+    /// learning signal (hidden layers, then the output) and the mean per-parameter gradient variance.
+    public func learningSignals(hiddenValues: [Matrix], actions given: [Int], rewards: [Double],
+                                baseline b: Double) -> (signals: [Matrix], meanVariance: Double) {
+        let n = network.hiddenLayers
+        precondition(hiddenValues.count == n && given.count == batchSize && rewards.count == batchSize)
         for k in 0...n {
-            adamWeights[k].update(&network.weights[k], gradient: weightGradients[k], .ascend)
-            adamBiases[k].update(&network.biases[k], gradient: biasGradients[k], .ascend)
+            logits[k] = Matrix(rows: batchSize, cols: network.biases[k].count)
+            for r in 0..<batchSize { for j in 0..<network.biases[k].count { logits[k][r, j] = network.biases[k][j] } }
+            Matrix.gemm(outputs[k], network.weights[k], beta: 1, into: &logits[k])
+            if k < n {
+                firing[k] = logits[k].map { min(max(1 / (1 + exp(-$0)), Clip.probability), 1 - Clip.probability) }
+                outputs[k + 1] = hiddenValues[k]
+            } else {
+                for r in 0..<batchSize { let p = Fn.softmax(Array(logits[k].row(r))); for a in p.indices { policy[r, a] = p[a] } }
+            }
         }
-        if usesBaseline {
-            baseline = Self.baselineDecay * baseline + (1 - Self.baselineDecay) * rewardSum / Double(B)
-        }
-        return BanditBatchStatistics(rewardSum: rewardSum, varianceSum: varianceSum, hiddenVarianceSum: hiddenVarianceSum)
+        actions = given
+        computeDeltas(rewards: rewards, baseline: b)
+        let all = gradientsAndVariance().all
+        return (deltas, all / Double(network.parameterCount))
     }
 
     /// exp(+-2 W)^T for every layer above the first: flipping parent i (x_i -> -x_i) moves child j's
@@ -263,7 +297,7 @@ public final class BanditTrainer {
                 defer { chunkInverse.deallocate(); den.deallocate(); isPlus.deallocate(); isMinus.deallocate(); odds.deallocate(); inverse.deallocate(); childUp.deallocate() }
                 let lo = Clip.oddsLow, hi = Clip.oddsHigh
                 let loVector = SIMD4<Double>(repeating: lo), hiVector = SIMD4<Double>(repeating: hi)
-                firing[k + 1].data.withUnsafeBufferPointer { pcBuffer in
+                logits[k + 1].data.withUnsafeBufferPointer { lcBuffer in
                     outputs[k + 2].data.withUnsafeBufferPointer { cBuffer in
                         outputs[k + 1].data.withUnsafeBufferPointer { xBuffer in
                             flipRatio[k].data.withUnsafeMutableBufferPointer { ratio in
@@ -275,10 +309,12 @@ public final class BanditTrainer {
                                             // Indicators of x_i = +1 and x_i = -1: 0/1 weights select a factor exactly.
                                             for i in 0..<H { den[i] = 1; isPlus[i] = xr[i] > 0 ? 1 : 0; isMinus[i] = 1 - isPlus[i] }
                                             // Per child j: odds a_j against its sampled output and 1 / (1 + a_j).
+                                            // The odds come from the unclipped logit: the clip applies to the
+                                            // counterfactual probability clip(sigmoid(l + shift)), not before the shift.
                                             for j in 0..<C {
-                                                let p = pcBuffer[r * C + j], up = cBuffer[r * C + j] > 0
-                                                odds[j] = up ? (1 - p) / p : p / (1 - p)
-                                                inverse[j] = 1 / (1 + odds[j])
+                                                let up = cBuffer[r * C + j] > 0, l = lcBuffer[r * C + j]
+                                                odds[j] = exp(Swift.min(Swift.max(up ? -l : l, -700), 700))
+                                                inverse[j] = 1 / (1 + Swift.min(Swift.max(odds[j], lo), hi))
                                                 childUp[j] = up
                                             }
                                             for c in 0..<((C + 7) / 8) {
@@ -343,11 +379,13 @@ public final class BanditTrainer {
         let H = network.weights[k + 1].rows, C = network.weights[k + 1].cols
         var logRatio = 0.0
         for j in 0..<C {
-            let p = firing[k + 1][r, j], up = outputs[k + 2][r, j] > 0
-            let a = up ? (1 - p) / p : p / (1 - p)
-            let sign: Double = (up ? 1 : -1) * (outputs[k + 1][r, i] > 0 ? 1 : -1)
-            let odds = min(max(a * exp(2 * sign * network.weights[k + 1][i, j]), Clip.oddsLow), Clip.oddsHigh)
-            logRatio += log1p(a) - log1p(odds)
+            let l = logits[k + 1][r, j], up = outputs[k + 2][r, j] > 0
+            // The child's flipped logit is l - 2 W_ij x_i; its odds against its own output c_j are exp(-c_j l').
+            let c: Double = up ? 1 : -1
+            let shifted = l - 2 * network.weights[k + 1][i, j] * outputs[k + 1][r, i]
+            let actual = min(max(exp(min(max(-c * l, -700), 700)), Clip.oddsLow), Clip.oddsHigh)
+            let flipped = min(max(exp(min(max(-c * shifted, -700), 700)), Clip.oddsLow), Clip.oddsHigh)
+            logRatio += log1p(actual) - log1p(flipped)
         }
         _ = H
         return exp(min(max(logRatio, -700), 700))
@@ -364,6 +402,8 @@ public final class BanditTrainer {
                             let s = signal[r]
                             for i in 0..<H {
                                 let idx = r * H + i, p = pp[idx], up = x[idx] > 0
+                                // Where the clip holds p constant its derivative is 0, and so is the unit's signal.
+                                if p <= Clip.probability || p >= 1 - Clip.probability { d[idx] = 0; continue }
                                 switch credit {
                                 case .reinforce:
                                     // dlog pi(phi)/dl = 1{phi = +1} - p.
