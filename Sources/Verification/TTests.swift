@@ -8,8 +8,8 @@ public enum TTest {
         let s = Summary(xs)
         let df = Double(s.n - 1)
         let se = s.standardError
-        let t = (s.mean - mu0) / se
-        let p = s.n < 2 ? Double.nan : (se == 0 ? (s.mean == mu0 ? 1 : 0) : Dist.pValue(t, alternative) { Dist.tUpper($0, df: df) })
+        let t = ratio(s.mean - mu0, se)
+        let p = s.n < 2 ? Double.nan : Dist.pValue(t, alternative) { Dist.tUpper($0, df: df) }
         let ci = confidenceInterval(mean: s.mean, se: se, df: df, alpha: alpha, alternative: alternative)
         return TestResult(test: "one-sample t-test (\(alternative.rawValue))",
                           null: "\(label) = \(fmt(mu0))",
@@ -35,11 +35,12 @@ public enum TTest {
         let va = sa.variance / Double(sa.n), vb = sb.variance / Double(sb.n)
         let se = (va + vb).squareRoot()
         let diff = sa.mean - sb.mean
-        let t = diff / se
+        let t = ratio(diff, se)
         // Welch-Satterthwaite degrees of freedom.
         let df = (va + vb) * (va + vb) / (va * va / Double(sa.n - 1) + vb * vb / Double(sb.n - 1))
+        // With both samples constant, df is 0/0: any positive df gives the exact answer (t is 0 or +-inf).
         let p = (sa.n < 2 || sb.n < 2) ? Double.nan
-            : (se == 0 ? (diff == 0 ? 1 : 0) : Dist.pValue(t, alternative) { Dist.tUpper($0, df: df) })
+            : Dist.pValue(t, alternative) { Dist.tUpper($0, df: df.isNaN ? 1 : df) }
         let pooledSD = ((sa.variance + sb.variance) / 2).squareRoot()
         return TestResult(test: "Welch t-test (\(alternative.rawValue))", null: "\(label) = 0",
                           alternative: "\(label) \(symbol(alternative)) 0", statisticName: "t", statistic: t,
@@ -48,9 +49,15 @@ public enum TTest {
                           effectSize: pooledSD > 0 ? diff / pooledSD : nil)
     }
 
+    /// x / se with the limits of a constant sample: 0 when x = 0, +-infinity otherwise (never NaN).
+    static func ratio(_ x: Double, _ se: Double) -> Double {
+        if se == 0 { return x == 0 ? 0 : (x > 0 ? .infinity : -.infinity) }
+        return x / se
+    }
+
     /// The (1 - alpha) interval matching the test: two-sided, or one-sided bound for one-sided tests.
     static func confidenceInterval(mean: Double, se: Double, df: Double, alpha: Double, alternative: Alternative) -> Interval? {
-        guard df >= 1, se.isFinite else { return nil }
+        guard df > 0, se.isFinite else { return nil }
         switch alternative {
         case .twoSided:
             let q = Dist.tUpperQuantile(alpha / 2, df: df)
@@ -72,12 +79,9 @@ public enum Equivalence {
         let s = Summary(xs)
         let df = Double(s.n - 1)
         let se = s.standardError
-        let tLower = (s.mean - (target - delta)) / se
-        let tUpper = (s.mean - (target + delta)) / se
-        let p: Double
-        if s.n < 2 { p = .nan }
-        else if se == 0 { p = abs(s.mean - target) < delta ? 0 : 1 }
-        else { p = max(Dist.tUpper(tLower, df: df), Dist.tLower(tUpper, df: df)) }
+        let tLower = TTest.ratio(s.mean - (target - delta), se)
+        let tUpper = TTest.ratio(s.mean - (target + delta), se)
+        let p = s.n < 2 ? Double.nan : max(Dist.tUpper(tLower, df: df), Dist.tLower(tUpper, df: df))
         let ci = TTest.confidenceInterval(mean: s.mean, se: se, df: df, alpha: 2 * alpha, alternative: .twoSided)
         // Power at a true difference of 0 (the design point of an unbiasedness check).
         let power = tostPower(se: se, df: df, margin: delta, alpha: alpha)
@@ -88,59 +92,13 @@ public enum Equivalence {
                           power: power, designEffect: 0)
     }
 
-    /// Approximate power of TOST when the true difference is 0 (normal approximation).
+    /// Power of TOST when the true difference is 0, taking the observed standard error as the
+    /// true one (normal approximation; `Power.tost` gives the exact design power).
     public static func tostPower(se: Double, df: Double, margin: Double, alpha: Double) -> Double {
         guard se > 0, df >= 1 else { return se == 0 ? 1 : 0 }
         let q = Dist.tUpperQuantile(alpha, df: df)
         let z = margin / se - q
         return max(0, 1 - 2 * Dist.normalUpper(z))
-    }
-}
-
-/// Power and sample size for t-tests (normal approximation with a t critical value; accurate
-/// to a few percent for n >= 5, which is what a design table needs).
-public enum Power {
-    /// Power of a one-sided one-sample/paired t-test with n observations at standardised effect d.
-    public static func tTest(n: Int, effect d: Double, alpha: Double, twoSided: Bool = false) -> Double {
-        guard n >= 2 else { return 0 }
-        let df = Double(n - 1)
-        let q = Dist.tUpperQuantile(twoSided ? alpha / 2 : alpha, df: df)
-        return Dist.normalUpper(q - abs(d) * Double(n).squareRoot())
-    }
-    /// Power of a one-sided Welch test with n per group at standardised effect d.
-    public static func welch(nPerGroup n: Int, effect d: Double, alpha: Double, twoSided: Bool = false) -> Double {
-        guard n >= 2 else { return 0 }
-        let df = Double(2 * n - 2)
-        let q = Dist.tUpperQuantile(twoSided ? alpha / 2 : alpha, df: df)
-        return Dist.normalUpper(q - abs(d) * (Double(n) / 2).squareRoot())
-    }
-    /// Smallest n for a one-sample/paired t-test to reach `power` at effect d.
-    public static func sampleSize(effect d: Double, alpha: Double, power: Double = 0.8, twoSided: Bool = false) -> Int {
-        guard d != 0, d.isFinite else { return Int.max }
-        var n = 2
-        while tTest(n: n, effect: d, alpha: alpha, twoSided: twoSided) < power {
-            n += max(1, n / 8)
-            if n > 100_000_000 { return Int.max }
-        }
-        while n > 2 && tTest(n: n - 1, effect: d, alpha: alpha, twoSided: twoSided) >= power { n -= 1 }
-        return n
-    }
-    /// Seeds per group for a one-sided Welch test to reach `power` at effect d.
-    public static func welchSampleSize(effect d: Double, alpha: Double, power: Double = 0.8) -> Int {
-        guard d != 0, d.isFinite else { return Int.max }
-        var n = 2
-        while welch(nPerGroup: n, effect: d, alpha: alpha) < power {
-            n += max(1, n / 8)
-            if n > 100_000_000 { return Int.max }
-        }
-        while n > 2 && welch(nPerGroup: n - 1, effect: d, alpha: alpha) >= power { n -= 1 }
-        return n
-    }
-    /// Smallest standardised effect a one-sided t-test with n observations detects with `power`.
-    public static func detectableEffect(n: Int, alpha: Double, power: Double = 0.8) -> Double {
-        guard n >= 2 else { return .infinity }
-        let q = Dist.tUpperQuantile(alpha, df: Double(n - 1))
-        return (q + Dist.normalUpperQuantile(1 - power)) / Double(n).squareRoot()
     }
 }
 
