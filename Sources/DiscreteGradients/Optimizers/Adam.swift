@@ -32,19 +32,23 @@ public struct Adam: Sendable, Codable {
                      "Adam: \(parameters.count) parameters and \(gradient.count) gradients for a block of \(firstMoment.count)")
         step += 1
         let b1 = beta1, b2 = beta2, eps = epsilon
-        // The bias corrections folded into the step size (Kingma and Ba, Section 2, last paragraph
-        // differs by where eps sits; we keep eps outside the corrected sqrt, as in Algorithm 1).
-        let c1 = 1 - pow(b1, Double(step)), c2 = 1 - pow(b2, Double(step))
+        // Bias corrections as in Algorithm 1 (eps added to sqrt(vhat), not to sqrt(v)).
+        let inverseC1 = 1 / (1 - pow(b1, Double(step))), inverseC2 = 1 / (1 - pow(b2, Double(step)))
         let signedRate = direction == .descend ? -learningRate : learningRate
-        firstMoment.withUnsafeMutableBufferPointer { m in
-            secondMoment.withUnsafeMutableBufferPointer { v in
-                gradient.withUnsafeBufferPointer { g in
-                    parameters.withUnsafeMutableBufferPointer { p in
-                        for i in 0..<p.count {
+        let count = parameters.count
+        firstMoment.withUnsafeMutableBufferPointer { mBuffer in
+            secondMoment.withUnsafeMutableBufferPointer { vBuffer in
+                gradient.withUnsafeBufferPointer { gBuffer in
+                    parameters.withUnsafeMutableBufferPointer { pBuffer in
+                        let m = mBuffer.baseAddress!, v = vBuffer.baseAddress!
+                        let g = gBuffer.baseAddress!, p = pBuffer.baseAddress!
+                        for i in 0..<count {
                             let gi = g[i]
-                            m[i] = b1 * m[i] + (1 - b1) * gi
-                            v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                            p[i] += signedRate * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
+                            let mi = b1 * m[i] + (1 - b1) * gi
+                            let vi = b2 * v[i] + (1 - b2) * gi * gi
+                            m[i] = mi
+                            v[i] = vi
+                            p[i] += signedRate * (mi * inverseC1) / ((vi * inverseC2).squareRoot() + eps)
                         }
                     }
                 }

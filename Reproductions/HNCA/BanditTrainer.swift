@@ -1,0 +1,437 @@
+import DiscreteGradients
+import Foundation
+
+/// What one training minibatch produced.
+public struct BanditBatchStatistics: Sendable {
+    /// Sum of rewards over the batch (number of correct actions).
+    public var rewardSum: Double
+    /// Sum over all parameters of the per-parameter variance (divisor B - 1) of the per-example
+    /// gradient across the batch: the numerator of Figure 1's "mean gradient variance".
+    public var varianceSum: Double
+    /// The same sum over the hidden layers' parameters only.
+    public var hiddenVarianceSum: Double
+}
+
+/// Trains a `BanditNetwork` on minibatches: stochastic forward pass, the estimator's credit for
+/// every unit, per-example gradient variance, and Adam ascent on E[R]. All buffers are allocated
+/// once; every layer and minibatch goes through BLAS (`Matrix.gemm`) and through flat loops that
+/// the compiler vectorises.
+///
+/// Notation (HNCA paper, Section 1 and Algorithm 1): the hidden unit j of a layer has logit l_j,
+/// firing probability p_j = sigma(l_j) clipped to [1e-5, 1 - 1e-5], output phi_j in {-1, +1} with
+/// P(+1) = p_j; the softmax output unit has logits L and samples the action A.
+public final class BanditTrainer {
+    public private(set) var network: BanditNetwork
+    public let credit: HiddenCredit
+    public let batchSize: Int
+    public let usesBaseline: Bool
+    /// The exponential moving-average reward baseline (decay 0.99, Section 1.3).
+    public private(set) var baseline = 0.0
+    public static let baselineDecay = 0.99
+
+    var adamWeights: [Adam]
+    var adamBiases: [Adam]
+    /// outputs[0] is the binary input batch (B x inputs); outputs[k] the {-1, +1} outputs of hidden layer k.
+    public var outputs: [Matrix]
+    /// Logits of every layer (hidden layers, then the output layer).
+    var logits: [Matrix]
+    /// Clipped firing probabilities of the hidden layers (index k - 1 for layer k).
+    var firing: [Matrix]
+    /// Softmax probabilities of the output unit (B x actions).
+    var policy: Matrix
+    public private(set) var actions: [Int]
+    /// d(estimate)/d(logit) per example for every layer (the per-example "delta"), B x fan-out.
+    var deltas: [Matrix]
+    var weightGradients: [Matrix]
+    var biasGradients: [[Double]]
+    /// r = q(children | parent flipped) / q(children | parent as sampled), per hidden unit (B x H_k).
+    var flipRatio: [Matrix]
+    /// exp(2 W)^T of each layer above the first (fan-out x fan-in) and its reciprocal.
+    var expTwoWT: [Matrix]
+    var expMinusTwoWT: [Matrix]
+    var rewards: [Double]
+
+    public init(network: BanditNetwork, credit: HiddenCredit, batchSize: Int, learningRate: Double, baseline: Bool) {
+        precondition(batchSize >= 2, "the per-example gradient variance needs at least two examples per batch")
+        self.network = network; self.credit = credit; self.batchSize = batchSize; self.usesBaseline = baseline
+        let B = batchSize
+        adamWeights = network.weights.map { Adam(parameterCount: $0.data.count, learningRate: learningRate) }
+        adamBiases = network.biases.map { Adam(parameterCount: $0.count, learningRate: learningRate) }
+        outputs = [Matrix(rows: B, cols: network.inputs)] + network.weights.dropLast().map { Matrix(rows: B, cols: $0.cols) }
+        logits = network.weights.map { Matrix(rows: B, cols: $0.cols) }
+        firing = network.weights.dropLast().map { Matrix(rows: B, cols: $0.cols) }
+        policy = Matrix(rows: B, cols: network.actions)
+        actions = [Int](repeating: 0, count: B)
+        deltas = network.weights.map { Matrix(rows: B, cols: $0.cols) }
+        weightGradients = network.weights.map { Matrix(rows: $0.rows, cols: $0.cols) }
+        biasGradients = network.biases.map { [Double](repeating: 0, count: $0.count) }
+        flipRatio = network.weights.dropLast().map { Matrix(rows: B, cols: $0.cols) }
+        expTwoWT = network.weights.dropFirst().map { Matrix(rows: $0.cols, cols: $0.rows) }
+        expMinusTwoWT = expTwoWT
+        rewards = [Double](repeating: 0, count: B)
+    }
+
+    // MARK: Forward pass
+
+    /// Samples every hidden layer and the action for the batch in `outputs[0]` (Algorithm 1, lines 1-5).
+    public func forward(stream: inout RandomStream) {
+        let n = network.hiddenLayers
+        for k in 0...n {
+            // L = b + X W
+            logits[k].data.withUnsafeMutableBufferPointer { l in
+                let cols = network.biases[k].count
+                network.biases[k].withUnsafeBufferPointer { b in
+                    for r in 0..<batchSize { for j in 0..<cols { l[r * cols + j] = b[j] } }
+                }
+            }
+            Matrix.gemm(outputs[k], network.weights[k], beta: 1, into: &logits[k])
+            if k < n { sampleHidden(layer: k, stream: &stream) } else { sampleAction(stream: &stream) }
+        }
+    }
+
+    /// p = clip(sigmoid(l)), phi = +1 with probability p else -1.
+    func sampleHidden(layer k: Int, stream: inout RandomStream) {
+        let count = logits[k].data.count
+        var u = [Double](repeating: 0, count: count)
+        stream.fillUniform(&u)
+        let lo = Clip.probability, hi = 1 - Clip.probability
+        logits[k].data.withUnsafeBufferPointer { l in
+            firing[k].data.withUnsafeMutableBufferPointer { p in
+                outputs[k + 1].data.withUnsafeMutableBufferPointer { x in
+                    for i in 0..<count {
+                        let q = min(max(1 / (1 + exp(-l[i])), lo), hi)
+                        p[i] = q
+                        x[i] = u[i] < q ? 1 : -1
+                    }
+                }
+            }
+        }
+    }
+
+    /// Softmax policy over actions and one sampled action per example.
+    func sampleAction(stream: inout RandomStream) {
+        let k = network.hiddenLayers, K = network.actions
+        var u = [Double](repeating: 0, count: batchSize)
+        stream.fillUniform(&u)
+        logits[k].data.withUnsafeBufferPointer { l in
+            policy.data.withUnsafeMutableBufferPointer { pi in
+                for r in 0..<batchSize {
+                    var m = -Double.infinity
+                    for a in 0..<K { m = max(m, l[r * K + a]) }
+                    var s = 0.0
+                    for a in 0..<K { let e = exp(l[r * K + a] - m); pi[r * K + a] = e; s += e }
+                    for a in 0..<K { pi[r * K + a] /= s }
+                    var cumulative = 0.0, chosen = K - 1
+                    for a in 0..<K {
+                        cumulative += pi[r * K + a]
+                        if u[r] < cumulative { chosen = a; break }
+                    }
+                    actions[r] = chosen
+                }
+            }
+        }
+    }
+
+    // MARK: Training step
+
+    /// One update on the batch in `outputs[0]` with `labels`: reward 1 if the sampled action is
+    /// the label, else 0. Returns the batch's reward and gradient-variance sums.
+    public func train(labels: ArraySlice<Int>, stream: inout RandomStream) throws -> BanditBatchStatistics {
+        precondition(labels.count == batchSize)
+        forward(stream: &stream)
+        var rewardSum = 0.0
+        for (r, y) in labels.enumerated() { rewards[r] = actions[r] == y ? 1 : 0; rewardSum += rewards[r] }
+        // The learning signal R - b, with b from the batches before this one (it must not depend on this sample).
+        computeDeltas(rewards: rewards, baseline: usesBaseline ? baseline : 0)
+        let (varianceSum, hiddenVarianceSum) = gradientsAndVariance()
+        let n = network.hiddenLayers
+        guard varianceSum.isFinite, weightGradients.allSatisfy({ $0.data.allSatisfy(\.isFinite) }) else {
+            throw BanditTrainingError.nonFinite("gradient (\(credit.rawValue), \(n) hidden layers)")
+        }
+        for k in 0...n {
+            adamWeights[k].update(&network.weights[k], gradient: weightGradients[k], .ascend)
+            adamBiases[k].update(&network.biases[k], gradient: biasGradients[k], .ascend)
+        }
+        if usesBaseline {
+            baseline = Self.baselineDecay * baseline + (1 - Self.baselineDecay) * rewardSum / Double(batchSize)
+        }
+        return BanditBatchStatistics(rewardSum: rewardSum, varianceSum: varianceSum, hiddenVarianceSum: hiddenVarianceSum)
+    }
+
+    /// Every layer's per-example learning signal (d estimate / d logit) for the current sample.
+    func computeDeltas(rewards: [Double], baseline b: Double) {
+        let B = batchSize, n = network.hiddenLayers
+        let signal = rewards.map { $0 - b }
+        // Output unit: REINFORCE, dlog pi(A)/dL_a = 1{a = A} - pi_a.
+        let K = network.actions
+        deltas[n].data.withUnsafeMutableBufferPointer { d in
+            policy.data.withUnsafeBufferPointer { pi in
+                for r in 0..<B { for a in 0..<K { d[r * K + a] = ((a == actions[r] ? 1 : 0) - pi[r * K + a]) * signal[r] } }
+            }
+        }
+        if credit != .reinforce { computeExpWeights(); computeFlipRatios() }
+        for k in 0..<n { hiddenDeltas(layer: k, signal: signal) }
+    }
+
+    /// Batch-mean gradients into `weightGradients` / `biasGradients`, and the sums over parameters
+    /// of the per-parameter variance (divisor B - 1) of the per-example gradients (all layers, hidden layers).
+    /// The per-example weight gradient is x_b g_b^T, so sum_params sum_b w^2 = sum_b |x_b|^2 |g_b|^2: no extra gemm.
+    func gradientsAndVariance() -> (all: Double, hidden: Double) {
+        let B = batchSize, n = network.hiddenLayers
+        var varianceSum = 0.0, hiddenVarianceSum = 0.0
+        for k in 0...n {
+            Matrix.gemm(outputs[k], transposeA: true, deltas[k], alpha: 1 / Double(B), into: &weightGradients[k])
+            let cols = deltas[k].cols, rows = outputs[k].cols
+            var biasGrad = [Double](repeating: 0, count: cols)
+            var perExampleSquares = 0.0
+            deltas[k].data.withUnsafeBufferPointer { d in
+                outputs[k].data.withUnsafeBufferPointer { x in
+                    for r in 0..<B {
+                        var gg = 0.0, xx = 0.0
+                        for j in 0..<cols { let v = d[r * cols + j]; gg += v * v; biasGrad[j] += v }
+                        for i in 0..<rows { let v = x[r * rows + i]; xx += v * v }
+                        perExampleSquares += gg * (xx + 1)   // weights (|x|^2 |g|^2) and biases (|g|^2)
+                    }
+                }
+            }
+            for j in 0..<cols { biasGrad[j] /= Double(B) }
+            biasGradients[k] = biasGrad
+            let meanSquares = weightGradients[k].data.reduce(0) { $0 + $1 * $1 } + biasGrad.reduce(0) { $0 + $1 * $1 }
+            let layerVariance = max(0, perExampleSquares - Double(B) * meanSquares) / Double(B - 1)
+            varianceSum += layerVariance
+            if k < n { hiddenVarianceSum += layerVariance }
+        }
+        return (varianceSum, hiddenVarianceSum)
+    }
+
+    /// For cross-checks against the library's estimators: takes the batch in `outputs[0]` with the given
+    /// hidden outputs ({-1, +1}) and actions as the sample, and returns every layer's per-example
+    /// learning signal (hidden layers, then the output) and the mean per-parameter gradient variance.
+    public func learningSignals(hiddenValues: [Matrix], actions given: [Int], rewards: [Double],
+                                baseline b: Double) -> (signals: [Matrix], meanVariance: Double) {
+        let n = network.hiddenLayers
+        precondition(hiddenValues.count == n && given.count == batchSize && rewards.count == batchSize)
+        for k in 0...n {
+            logits[k] = Matrix(rows: batchSize, cols: network.biases[k].count)
+            for r in 0..<batchSize { for j in 0..<network.biases[k].count { logits[k][r, j] = network.biases[k][j] } }
+            Matrix.gemm(outputs[k], network.weights[k], beta: 1, into: &logits[k])
+            if k < n {
+                firing[k] = logits[k].map { min(max(1 / (1 + exp(-$0)), Clip.probability), 1 - Clip.probability) }
+                outputs[k + 1] = hiddenValues[k]
+            } else {
+                for r in 0..<batchSize { let p = Fn.softmax(Array(logits[k].row(r))); for a in p.indices { policy[r, a] = p[a] } }
+            }
+        }
+        actions = given
+        computeDeltas(rewards: rewards, baseline: b)
+        let all = gradientsAndVariance().all
+        return (deltas, all / Double(network.parameterCount))
+    }
+
+    /// exp(+-2 W)^T for every layer above the first: flipping parent i (x_i -> -x_i) moves child j's
+    /// logit by -2 W_ij x_i, so its odds change by the factor exp(+-2 W_ij) (Algorithm 1, lines 10-11).
+    func computeExpWeights() {
+        for k in 1..<network.weights.count {
+            let w = network.weights[k]
+            let fanIn = w.rows, fanOut = w.cols
+            w.data.withUnsafeBufferPointer { wd in
+                expTwoWT[k - 1].data.withUnsafeMutableBufferPointer { e in
+                    expMinusTwoWT[k - 1].data.withUnsafeMutableBufferPointer { einv in
+                        for i in 0..<fanIn {
+                            for j in 0..<fanOut {
+                                let v = exp(2 * wd[i * fanOut + j])
+                                e[j * fanIn + i] = v
+                                einv[j * fanIn + i] = 1 / v
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// For each hidden unit i of each layer, r_i = prod_{C in ch(i)} pi_C(C | i flipped) / pi_C(C | i as sampled):
+    /// the ratio of Eq. 2's numerators q(-phi_i) / q(phi_i), from the children's constant-time
+    /// counterfactual probabilities (Section 1.2 and Appendix D for the softmax child).
+    func computeFlipRatios() {
+        let n = network.hiddenLayers, B = batchSize
+        // Parents of the softmax output: pi'(A) / pi(A) = exp(-2 W_iA x_i) S / S'_i with
+        // S = sum_a exp(L_a), S'_i = sum_a exp(L_a) exp(-2 W_ia x_i).
+        do {
+            let K = network.actions, H = network.weights[n].rows
+            let e = expTwoWT[n - 1], einv = expMinusTwoWT[n - 1]   // K x H
+            policy.data.withUnsafeBufferPointer { pi in
+                outputs[n].data.withUnsafeBufferPointer { x in
+                    flipRatio[n - 1].data.withUnsafeMutableBufferPointer { ratio in
+                        e.data.withUnsafeBufferPointer { ep in
+                            einv.data.withUnsafeBufferPointer { em in
+                                for r in 0..<B {
+                                    let A = actions[r]
+                                    for i in 0..<H {
+                                        let flipDown = x[r * H + i] > 0   // x_i = +1: factor exp(-2 W_ia)
+                                        var s = 0.0
+                                        for a in 0..<K { s += pi[r * K + a] * (flipDown ? em[a * H + i] : ep[a * H + i]) }
+                                        let own = flipDown ? em[A * H + i] : ep[A * H + i]
+                                        ratio[r * H + i] = own / s   // sum_a pi_a = 1 stands for S
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Parents of Bernoulli children (layer k + 1 over layer k): with a_j = (1 - pi_j)/pi_j the odds
+        // against child j's sampled output c_j, flipping parent i gives odds a_j exp(2 c_j x_i W_ij), so
+        // pi_j(flip) / pi_j = (1 + a_j) / (1 + a_j exp(2 c_j x_i W_ij)), odds clipped like probabilities.
+        if n >= 2 {
+            for k in 0..<(n - 1) {
+                let H = network.weights[k + 1].rows, C = network.weights[k + 1].cols
+                let den = UnsafeMutablePointer<Double>.allocate(capacity: H)
+                let isPlus = UnsafeMutablePointer<Double>.allocate(capacity: H)
+                let isMinus = UnsafeMutablePointer<Double>.allocate(capacity: H)
+                let odds = UnsafeMutablePointer<Double>.allocate(capacity: C)
+                let inverse = UnsafeMutablePointer<Double>.allocate(capacity: C)
+                let childUp = UnsafeMutablePointer<Bool>.allocate(capacity: C)
+                let chunkInverse = UnsafeMutablePointer<Double>.allocate(capacity: (C + 7) / 8)
+                defer { chunkInverse.deallocate(); den.deallocate(); isPlus.deallocate(); isMinus.deallocate(); odds.deallocate(); inverse.deallocate(); childUp.deallocate() }
+                let lo = Clip.oddsLow, hi = Clip.oddsHigh
+                let loVector = SIMD4<Double>(repeating: lo), hiVector = SIMD4<Double>(repeating: hi)
+                logits[k + 1].data.withUnsafeBufferPointer { lcBuffer in
+                    outputs[k + 2].data.withUnsafeBufferPointer { cBuffer in
+                        outputs[k + 1].data.withUnsafeBufferPointer { xBuffer in
+                            flipRatio[k].data.withUnsafeMutableBufferPointer { ratio in
+                                expTwoWT[k].data.withUnsafeBufferPointer { epBuffer in
+                                    expMinusTwoWT[k].data.withUnsafeBufferPointer { emBuffer in
+                                        let ep = epBuffer.baseAddress!, em = emBuffer.baseAddress!
+                                        for r in 0..<B {
+                                            let xr = xBuffer.baseAddress! + r * H
+                                            // Indicators of x_i = +1 and x_i = -1: 0/1 weights select a factor exactly.
+                                            for i in 0..<H { den[i] = 1; isPlus[i] = xr[i] > 0 ? 1 : 0; isMinus[i] = 1 - isPlus[i] }
+                                            // Per child j: odds a_j against its sampled output and 1 / (1 + a_j).
+                                            // The odds come from the unclipped logit: the clip applies to the
+                                            // counterfactual probability clip(sigmoid(l + shift)), not before the shift.
+                                            for j in 0..<C {
+                                                let up = cBuffer[r * C + j] > 0, l = lcBuffer[r * C + j]
+                                                odds[j] = exp(Swift.min(Swift.max(up ? -l : l, -700), 700))
+                                                inverse[j] = 1 / (1 + Swift.min(Swift.max(odds[j], lo), hi))
+                                                childUp[j] = up
+                                            }
+                                            for c in 0..<((C + 7) / 8) {
+                                                var product = 1.0
+                                                for j in (8 * c)..<Swift.min(8 * c + 8, C) { product *= inverse[j] }
+                                                chunkInverse[c] = product
+                                            }
+                                            // Blocks of 4 parents stay in registers while the children stream by.
+                                            var i0 = 0
+                                            while i0 + 4 <= H {
+                                                let plus = UnsafeRawPointer(isPlus + i0).loadUnaligned(as: SIMD4<Double>.self)
+                                                let minus = UnsafeRawPointer(isMinus + i0).loadUnaligned(as: SIMD4<Double>.self)
+                                                var product = SIMD4<Double>(repeating: 1)
+                                                var j0 = 0
+                                                while j0 < C {
+                                                    // Up to 8 children at a time, then their 1 / (1 + a_j) at once
+                                                    // (each factor is at most 1 + 1e5, so 8 of them stay finite).
+                                                    let j1 = Swift.min(j0 + 8, C)
+                                                    var chunk = SIMD4<Double>(repeating: 1)
+                                                    for j in j0..<j1 {
+                                                        // exp(2 c_j x_i W_ij): exp(2W) when c_j x_i = +1, exp(-2W) otherwise.
+                                                        let forPlus = (childUp[j] ? ep : em) + j * H + i0
+                                                        let forMinus = (childUp[j] ? em : ep) + j * H + i0
+                                                        let factor = plus * UnsafeRawPointer(forPlus).loadUnaligned(as: SIMD4<Double>.self)
+                                                            + minus * UnsafeRawPointer(forMinus).loadUnaligned(as: SIMD4<Double>.self)
+                                                        let o = pointwiseMin(pointwiseMax(factor * odds[j], loVector), hiVector)
+                                                        chunk *= o + 1
+                                                    }
+                                                    product *= chunk * chunkInverse[j0 / 8]
+                                                    j0 = j1
+                                                }
+                                                UnsafeMutableRawPointer(den + i0).storeBytes(of: product, as: SIMD4<Double>.self)
+                                                i0 += 4
+                                            }
+                                            for j in 0..<C where i0 < H {
+                                                let forPlus = (childUp[j] ? ep : em) + j * H
+                                                let forMinus = (childUp[j] ? em : ep) + j * H
+                                                for i in i0..<H {
+                                                    let factor = isPlus[i] * forPlus[i] + isMinus[i] * forMinus[i]
+                                                    let o = Swift.min(Swift.max(odds[j] * factor, lo), hi)
+                                                    den[i] *= (1 + o) * inverse[j]
+                                                }
+                                            }
+                                            for i in 0..<H {
+                                                let d = den[i]
+                                                ratio[r * H + i] = (d.isFinite && d > 0) ? 1 / d
+                                                    : logSpaceRatio(row: r, parent: i, layer: k)
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The same ratio in log space, for the rare (example, parent) whose product over- or underflows.
+    func logSpaceRatio(row r: Int, parent i: Int, layer k: Int) -> Double {
+        let H = network.weights[k + 1].rows, C = network.weights[k + 1].cols
+        var logRatio = 0.0
+        for j in 0..<C {
+            let l = logits[k + 1][r, j], up = outputs[k + 2][r, j] > 0
+            // The child's flipped logit is l - 2 W_ij x_i; its odds against its own output c_j are exp(-c_j l').
+            let c: Double = up ? 1 : -1
+            let shifted = l - 2 * network.weights[k + 1][i, j] * outputs[k + 1][r, i]
+            let actual = min(max(exp(min(max(-c * l, -700), 700)), Clip.oddsLow), Clip.oddsHigh)
+            let flipped = min(max(exp(min(max(-c * shifted, -700), 700)), Clip.oddsLow), Clip.oddsHigh)
+            logRatio += log1p(actual) - log1p(flipped)
+        }
+        _ = H
+        return exp(min(max(logRatio, -700), 700))
+    }
+
+    /// d(estimate)/d(l) for the hidden units of layer k + 1 (index k), times the learning signal.
+    func hiddenDeltas(layer k: Int, signal: [Double]) {
+        let H = firing[k].cols, B = batchSize
+        firing[k].data.withUnsafeBufferPointer { pp in
+            outputs[k + 1].data.withUnsafeBufferPointer { x in
+                flipRatio[k].data.withUnsafeBufferPointer { ratio in
+                    deltas[k].data.withUnsafeMutableBufferPointer { d in
+                        for r in 0..<B {
+                            let s = signal[r]
+                            for i in 0..<H {
+                                let idx = r * H + i, p = pp[idx], up = x[idx] > 0
+                                // Where the clip holds p constant its derivative is 0, and so is the unit's signal.
+                                if p <= Clip.probability || p >= 1 - Clip.probability { d[idx] = 0; continue }
+                                switch credit {
+                                case .reinforce:
+                                    // dlog pi(phi)/dl = 1{phi = +1} - p.
+                                    d[idx] = ((up ? 1 : 0) - p) * s
+                                case .hnca:
+                                    // Eq. 3: sum_phi rho(phi) dpi(phi)/dl = p(1 - p)(q+ - q-) / (p q+ + (1 - p) q-),
+                                    // with q(-phi) = r q(phi) (Algorithm 1, lines 7-9 and 15).
+                                    let rr = ratio[idx]
+                                    d[idx] = up ? p * (1 - p) * (1 - rr) / (p + (1 - p) * rr) * s
+                                                : p * (1 - p) * (rr - 1) / (p * rr + (1 - p)) * s
+                                case .hncaSampledOutputOnly:
+                                    // The mutant: rho(Phi) dlog pi(Phi)/dl, the sampled output only.
+                                    let rr = ratio[idx]
+                                    let rho = up ? 1 / (p + (1 - p) * rr) : 1 / (p * rr + (1 - p))
+                                    d[idx] = rho * ((up ? 1 : 0) - p) * s
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+public enum BanditTrainingError: Error, CustomStringConvertible {
+    case nonFinite(String)
+    public var description: String {
+        switch self { case .nonFinite(let s): "non-finite value in \(s)" }
+    }
+}
