@@ -21,7 +21,7 @@ public struct RelaxToyClaim: Claim {
     static let successTheta = 0.05
 
     func seeds(_ scale: Scale) -> Int { switch scale { case .smoke: 2; case .quick: 30; case .paper: 100 } }
-    func steps(_ scale: Scale) -> Int { switch scale { case .smoke: 300; case .quick: 5000; case .paper: 10000 } }
+    func steps(_ scale: Scale) -> Int { switch scale { case .smoke: 300; case .quick: 10000; case .paper: 10000 } }
     func checkpoints(_ scale: Scale) -> Int { switch scale { case .smoke: 5; case .quick: 50; case .paper: 100 } }
 
     static func config(_ m: RelaxToyMethod, _ t: Double) -> String { "\(m.rawValue)-t\(t)" }
