@@ -66,10 +66,11 @@ public struct BackpropQNetwork: Sendable, Codable {
         return BackpropQNetwork(graph: graph, qNodes: qNodes)
     }
 
-    /// All costs wrapped into one (Figure 2(c)-(d)): one Q-function per node, whose scope is the
-    /// union of the per-cost scopes, with an edge from every child that reaches some cost.
-    public static func wrapped(_ graph: StochasticComputationGraph) -> BackpropQNetwork {
-        var net = separate(graph)
+    /// Every Q-function at each node merged into one, matched or not: a forced merge. Where the
+    /// per-cost networks are unmatched the update rules double or halve some cost (Section 3.2's
+    /// "summing will double f2 and averaging will halve f1"); used as a negative control.
+    public func mergedEverywhere() -> BackpropQNetwork {
+        var net = self
         for x in graph.nodes.indices.reversed() {
             let here = net.qNodes.indices.filter { net.qNodes[$0].node == x }
             if here.count > 1 { net = net.mergingQNodes(here) }

@@ -62,4 +62,17 @@ public struct StochasticComputationGraph: Sendable, Codable, Equatable {
     /// d/dtheta_X log p(x_X | Pa_X).
     public func score(_ i: Int, _ x: [Int]) -> [Double] { nodes[i].score(value: x[i], x) }
     public var parameterCounts: [Int] { nodes.map(\.parameterCount) }
+
+    /// All costs wrapped into one (Figure 2(c)): F = sum_i f_i on the union of their scopes, so
+    /// the one-cost Backprop-Q network applies, with lengthier scopes (Figure 2(d)).
+    public func wrappingCosts() -> StochasticComputationGraph {
+        let scope = Array(Set(costs.flatMap(\.scope))).sorted()
+        let ar = scope.map { nodes[$0].arity }
+        let wrapped = CostFunction(name: "F", scope: scope, arities: ar) { values in
+            var x = [Int](repeating: 0, count: count)
+            for (i, v) in zip(scope, values) { x[i] = v }
+            return totalCost(x)
+        }
+        return StochasticComputationGraph(nodes: nodes, costs: [wrapped])
+    }
 }
