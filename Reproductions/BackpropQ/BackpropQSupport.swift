@@ -40,3 +40,27 @@ enum BPQ {
         switch scale { case .smoke: smoke; case .quick: quick; case .paper: paper }
     }
 }
+
+extension BPQ {
+    /// Σ_j E[(Q_w,j - Q_j)^2] / Σ_j E[Q_j^2]: the learned network's error relative to the size of its targets.
+    static func relativeError(_ learned: LearnedQNetwork, _ exact: ExactEnumeration, truth: [[Double]]) -> Double {
+        let zero = truth.map { $0.map { _ in 0.0 } }
+        let size = truth.indices.reduce(0.0) { $0 + learned.network.meanSquaredDifference($1, truth[$1], zero[$1], exact) }
+        return learned.squaredError(exact, trueQ: truth) / max(size, 1e-300)
+    }
+
+    /// Per sample x, the largest |Q_merged(x) - Σ_f Q^f(x)| over the merged network's Q-nodes,
+    /// where the Q^f are the per-cost tables of `separate` (the fixed points Theorem 3 preserves).
+    static func mergeDiscrepancy(_ merged: BackpropQNetwork, _ mergedTables: [[Double]], separate: BackpropQNetwork,
+                                 _ separateTables: [[Double]], _ exact: ExactEnumeration) -> Double {
+        var worst = 0.0
+        for x in exact.configurations {
+            for (j, q) in merged.qNodes.enumerated() {
+                let parts = separate.qNodes.indices.filter { separate.qNodes[$0].node == q.node && q.sources.contains(separate.qNodes[$0].sources[0]) }
+                let sum = parts.reduce(0.0) { $0 + separateTables[$1][separate.scopeCode($1, x)] }
+                worst = max(worst, abs(mergedTables[j][merged.scopeCode(j, x)] - sum))
+            }
+        }
+        return worst
+    }
+}
