@@ -28,9 +28,9 @@ public struct BackpropQTechniques: SingleRunClaim {
 
     public func evidence(context: RunContext) throws -> Evidence {
         let scale = context.scale
-        let seeds = BPQ.scaled(scale, smoke: 2, quick: 6, paper: 20)
+        let seeds = BPQ.scaled(scale, smoke: 3, quick: 6, paper: 20)
         let passes = BPQ.scaled(scale, smoke: 800, quick: 4000, paper: 40000)
-        let advantageGraphs = BPQ.scaled(scale, smoke: 15, quick: 100, paper: 500)
+        let advantageGraphs = BPQ.scaled(scale, smoke: 40, quick: 100, paper: 500)
         let policyIterations = BPQ.scaled(scale, smoke: 300, quick: 2000, paper: 20000)
         let alpha = StatisticalPolicy.claimAlpha
         let tau = 0.02

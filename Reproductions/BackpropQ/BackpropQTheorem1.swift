@@ -21,7 +21,7 @@ public struct BackpropQTheorem1: SingleRunClaim {
     public func evidence(context: RunContext) throws -> Evidence {
         let scale = context.scale
         let graphCount = BPQ.scaled(scale, smoke: 25, quick: 200, paper: 1000)
-        let n = BPQ.scaled(scale, smoke: 4_000, quick: 40_000, paper: 400_000)
+        let n = BPQ.scaled(scale, smoke: 15_000, quick: 40_000, paper: 400_000)
         let alpha = StatisticalPolicy.claimAlpha
         var stream = context.stream("graphs")
         let graphs = BPQ.randomGraphs(graphCount, &stream)
