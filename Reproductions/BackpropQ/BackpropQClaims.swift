@@ -2,5 +2,5 @@ import Pipeline
 
 /// Backprop-Q's claims (papers/backprop-q-xu-2018.md).
 public enum BackpropQClaims {
-    public static let all: [any Claim] = []
+    public static let all: [any Claim] = [BackpropQTheorem1(), BackpropQRaoBlackwell(), BackpropQErrorBound(), BackpropQMerging(), BackpropQTD(), BackpropQTechniques()]
 }

@@ -1,0 +1,147 @@
+import DiscreteGradients
+import Pipeline
+import Verification
+
+/// bpq.merging: Theorem 3 / Theorem 6. Merging matched Backprop-Q networks (summing the
+/// Q-functions of different cost sources at shared nodes, averaging edges within a source and
+/// summing across sources) leaves the fixed points unchanged; so does reducing each network to a
+/// spanning tree.
+///
+/// Exact layer: on the paper's multi-cost examples (Figures 2, 3, 6, 7; structures rebuilt from
+/// the text) and random multi-cost SCGs, the fixed point of every network's update rules
+/// (expectation updates by enumeration, what tabular TD converges to) is compared with the sum
+/// of the per-cost exact Q-functions at every node and sample. TD layer: tabular TD on the merged
+/// network converges to the same values as on the separate networks. Mutant: merge every node's
+/// Q-functions whether the networks are matched or not.
+public struct BackpropQMerging: SingleRunClaim {
+    public let id = "bpq.merging"
+    public let paper = BPQ.paper
+    public let source = "Section 3.2, Theorem 3 and Figures 2-3; Appendix 1, Theorem 6; Appendix 3"
+    public let statement = "\"Two Backprop-Q networks can be merged at stochastic node X and its ancestors, if the two are fully matched from X through X's ancestors\" (Theorem 3); \"The update rules are always averaging all or picking one over incoming edges with the same cost source, and then summing those from different cost sources.\""
+    public let summary = "merging matched networks keeps the fixed points"
+    public init() {}
+
+    public func evidence(context: RunContext) throws -> Evidence {
+        let scale = context.scale
+        let randomCount = BPQ.scaled(scale, smoke: 15, quick: 100, paper: 500)
+        let seeds = BPQ.scaled(scale, smoke: 5, quick: 8, paper: 30)
+        let passes = BPQ.scaled(scale, smoke: 3_000, quick: 8_000, paper: 64_000)
+        let alpha = StatisticalPolicy.claimAlpha
+        var stream = context.stream("graphs")
+        var named: [(String, StochasticComputationGraph)] = [
+            ("Figure 2", PaperExampleGraphs.figure2(&stream)), ("Figure 3", PaperExampleGraphs.figure3(&stream)),
+            ("Figure 6", PaperExampleGraphs.figure6(&stream)), ("Figure 7", PaperExampleGraphs.figure7(&stream)),
+        ]
+        for (k, g) in BPQ.randomGraphs(randomCount, costs: 2...3, &stream).enumerated() { named.append(("random \(k + 1)", g)) }
+
+        struct Counts { var separate = 0, merged = 0, tree = 0, treeMerged = 0, wrapped = 0, wrappedScope = 0.0, mergedScope = 0.0 }
+        func judge(mutant: Bool) -> (checks: [Check], counts: Counts, rows: [[String]], curves: [[Double]], worst: Double) {
+            var counts = Counts()
+            var worstTree = 0.0, worstMerged = 0.0, worstWrapped = 0.0, illFormed = 0, rows: [[String]] = []
+            for (name, g) in named {
+                let exact = ExactEnumeration(g)
+                let sep = BackpropQNetwork.separate(g)
+                let perCost = sep.exactQ(exact)
+                let merge: (BackpropQNetwork) -> BackpropQNetwork = mutant ? { $0.mergedEverywhere() } : { $0.mergedWherePossible() }
+                let tree = sep.spanningTree(.chain)
+                let merged = merge(sep), treeMerged = merge(tree)
+                let wrappedGraph = g.wrappingCosts()
+                let wrapped = BackpropQNetwork.forCost(0, in: wrappedGraph)
+                for net in [tree, sep.spanningTree(.shortest)] {
+                    worstTree = max(worstTree, BPQ.maxAbsDifference(net.fixedPoint(exact), perCost))
+                }
+                for net in [merged, treeMerged] {
+                    if !net.isWellFormed { illFormed += 1 }
+                    worstMerged = max(worstMerged, BPQ.mergeDiscrepancy(net, net.fixedPoint(exact), separate: sep, perCost, exact))
+                }
+                let wrappedExact = ExactEnumeration(wrappedGraph)
+                worstWrapped = max(worstWrapped, BPQ.maxAbsDifference(wrapped.fixedPoint(wrappedExact), wrapped.exactQ(wrappedExact)))
+                counts.separate += sep.qNodes.count; counts.merged += merged.qNodes.count
+                counts.tree += tree.qNodes.count; counts.treeMerged += treeMerged.qNodes.count; counts.wrapped += wrapped.qNodes.count
+                counts.wrappedScope += Double(wrapped.qNodes.map(\.scope.count).reduce(0, +)) / Double(wrapped.qNodes.count)
+                counts.mergedScope += Double(treeMerged.qNodes.map(\.scope.count).reduce(0, +)) / Double(treeMerged.qNodes.count)
+                if name.hasPrefix("Figure") {
+                    rows.append([name, "\(sep.qNodes.count)", "\(merged.qNodes.count)", "\(treeMerged.qNodes.count)",
+                                 fmt(Double(treeMerged.qNodes.map(\.scope.count).reduce(0, +)) / Double(treeMerged.qNodes.count), 3),
+                                 fmt(Double(wrapped.qNodes.map(\.scope.count).reduce(0, +)) / Double(wrapped.qNodes.count), 3),
+                                 merged.isWellFormed && treeMerged.isWellFormed ? "yes" : "no"])
+                }
+            }
+
+            // TD layer: the merged (tree) network and the separate networks, same samples.
+            var relErrors: [Double] = []
+            let checkpoints = [250, 500, 1000, 2000, 4000, 8000, 16000, 32000, 64000].filter { $0 <= passes }
+            var curves = [[Double]](repeating: [Double](repeating: 0, count: checkpoints.count), count: 2)
+            let tdGraphs = Array(named.filter { $0.0 != "Figure 2" }.prefix(6))
+            var tdStream = context.stream(mutant ? "td-mutant" : "td")
+            for (_, g) in tdGraphs {
+                let exact = ExactEnumeration(g)
+                let sep = BackpropQNetwork.separate(g)
+                let net = mutant ? sep.mergedEverywhere() : sep.spanningTree(.chain).mergedWherePossible()
+                // The truth for the merged network: sums of per-cost Q-functions on its scopes.
+                let truth = net.exactQ(exact), sepTruth = sep.exactQ(exact)
+                for _ in 0..<seeds {
+                    var a = LearnedQNetwork(net, kind: .tabular), b = LearnedQNetwork(sep, kind: .tabular)
+                    var s = tdStream.split(0)
+                    var done = 0
+                    for (c, n) in checkpoints.enumerated() {
+                        while done < n {
+                            let x = g.sample(&s)
+                            a.tdUpdate(x, step: .visitCount(power: 1)); b.tdUpdate(x, step: .visitCount(power: 1))
+                            done += 1
+                        }
+                        curves[0][c] += BPQ.relativeError(a, exact, truth: truth) / Double(seeds * tdGraphs.count)
+                        curves[1][c] += BPQ.relativeError(b, exact, truth: sepTruth) / Double(seeds * tdGraphs.count)
+                    }
+                    relErrors.append(BPQ.relativeError(a, exact, truth: truth))
+                }
+            }
+            let tau = 0.01
+            let sd = Summary(relErrors).sd
+            var test = TTest.oneSample(relErrors, mu0: tau, alternative: .less, alpha: alpha, label: "mean relative error of the merged network")
+            test = test.with(power: Power.tTest(n: relErrors.count, effect: sd > 0 ? (tau / 2) / sd : .infinity, alpha: alpha), at: tau / 2)
+            let tests = Holm.apply([test], familyAlpha: alpha)
+            return ([
+                .exact("spanning trees keep the fixed points", asserts: "reducing each per-cost network to a chain or shortest-path spanning tree leaves every fixed point equal to the exact Q^f",
+                       passed: worstTree < 1e-10, detail: "max |fixed point - Q^f| = \(fmt(worstTree, 3)) over \(named.count) graphs"),
+                .exact("merged networks are matched", asserts: "every merge made is matched: each update rule counts each of its cost sources exactly once",
+                       passed: illFormed == 0, detail: "\(illFormed) ill-formed merged networks of \(2 * named.count)"),
+                .exact("merging keeps the fixed points", asserts: "at every node and sample, the merged Q's fixed point equals Σ_f Q^f of the per-cost networks (exact)",
+                       passed: worstMerged < 1e-10, detail: "max |Q_merged - Σ_f Q^f| = \(fmt(worstMerged, 3)); all costs wrapped into one (Figure 2(c)): fixed point = E[Σ f | Sc] to \(fmt(worstWrapped, 3))"),
+                .test("TD on the merged network", asserts: "tabular TD (step 1/n, \(passes) passes) on the merged network ends within 1% relative squared error of Σ_f Q^f",
+                      tests[0], design: .claimIsAlternative,
+                      detail: "mean relative error \(fmt(Summary(relErrors).mean, 3)) over \(relErrors.count) runs (\(tdGraphs.count) graphs x \(seeds) seeds); " + Check.describe(tests[0])),
+            ], counts, rows, curves + [checkpoints.map(Double.init)], worstMerged)
+        }
+        let real = judge(mutant: false)
+        let mutant = judge(mutant: true)
+        let xs = real.curves[2]
+        let figure = Figure(id: "td-merged", title: "Tabular TD: merged vs separate Backprop-Q networks",
+                            xLabel: "forward passes", yLabel: "relative squared error Σ E[(Q_w - Q)^2] / Σ E[Q^2]", logX: true, logY: true,
+                            series: [
+                                .init("merged (chain trees, Theorem 3)", x: xs, y: real.curves[0], style: .linespoints),
+                                .init("separate per-cost networks", x: xs, y: real.curves[1], style: .linespoints),
+                                .init("mutant: every node merged, matched or not", x: xs, y: mutant.curves[0], style: .linespoints),
+                            ],
+                            caption: "The merged network converges to the same Q-values as the separate ones, at the same 1/n rate with fewer Q-functions; the unmatched merge stalls at its own, wrong fixed point.")
+        let c = real.counts
+        let n = Double(named.count)
+        return Evidence(
+            headline: "Merged networks keep every fixed point (max deviation \(fmt(real.worst, 2))) on \(named.count) multi-cost SCGs with \(fmt(Double(c.treeMerged) / Double(c.separate) * 100, 3))% of the Q-functions; tabular TD on them reaches relative error \(fmt(real.curves[0].last!, 2)); the unmatched merge is off by up to \(fmt(mutant.worst, 2)).",
+            setup: [
+                "Figures 2, 3, 6, 7 (structures rebuilt from the text) and \(randomCount) random SCGs with 2-3 costs (4-8 nodes, bypass edges, Bernoulli/categorical, table/logistic)",
+                "Per-cost networks (Figure 2(b)), their chain and shortest-path spanning trees (Figure 3(c)-(d)), greedy matched merging from the roots down (refusing any merge that leaves an update rule counting a source twice or not at all), and all costs wrapped into one (Figure 2(c)-(d))",
+                "Q-functions per graph: separate \(fmt(Double(c.separate) / n, 3)), merged \(fmt(Double(c.merged) / n, 3)), chain tree + merged \(fmt(Double(c.treeMerged) / n, 3)), wrapped \(fmt(Double(c.wrapped) / n, 3)); mean scope size merged \(fmt(c.mergedScope / n, 3)) vs wrapped \(fmt(c.wrappedScope / n, 3))",
+                "TD: tabular, step 1/n per table entry, \(passes) forward passes, \(seeds) seeds on 6 graphs (Figures 3, 6, 7 and 3 random), the separate and merged networks fed the same samples",
+                "Family alpha \(fmt(alpha)); one TD test with power stated at a true mean relative error of 0.005",
+            ],
+            checks: real.checks,
+            negativeControls: [NegativeControl(name: "unmatched merge",
+                                               bug: "merges every node's Q-functions into one regardless of whether the per-cost networks are matched (Figure 2's \"summing will double f2 and averaging will halve f1\")",
+                                               checks: mutant.checks)],
+            tables: [Table(title: "The paper's examples: Q-functions and scope sizes",
+                           columns: ["graph", "separate", "merged", "chain tree + merged", "mean scope (merged)", "mean scope (wrapped)", "matched"], rows: real.rows)],
+            figures: [figure]
+        )
+    }
+}
