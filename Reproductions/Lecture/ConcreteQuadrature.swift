@@ -10,7 +10,7 @@ import CGSL
 /// d1 = d2 -> -inf the density decays only like e^{d} / 4) with a tensor
 /// product of composite 6-point Gauss-Legendre panels (GSL glfixed). The integrand has ridges of
 /// width ~tau, so the panel width is min(tau, 1); below tau ~ 0.5 the grid would be too large
-/// and the claim uses Monte Carlo instead. The error is estimated from 6- against 8-point panels.
+/// and the claim uses Monte Carlo instead. The error is estimated from 4- against 6-point panels (the 6-point values are reported).
 struct ConcreteQuadrature {
     let nodes: [Double]
     let weights: [Double]

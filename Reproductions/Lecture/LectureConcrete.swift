@@ -53,7 +53,7 @@ public struct LectureConcrete: SingleRunClaim {
     }
 
     /// Moments at one temperature by quadrature over the Gumbel differences; `error` is the largest
-    /// change of any reported number between 6- and 8-point panels.
+    /// change of any reported number between 4- and 6-point panels.
     struct QuadratureMoments {
         var temperature: Double
         var mass: Double
@@ -112,7 +112,7 @@ public struct LectureConcrete: SingleRunClaim {
                     ConcreteQuadrature(panelWidth: min(tau, 1), pointsPerPanel: points)
                         .concreteMoments(logits: logits, targets: targets, temperature: tau, forwardTemperature: mutant ? 1 : tau)
                 }
-                let coarse = run(6), fine = run(8)
+                let coarse = run(4), fine = run(6)
                 let bias = zip(fine.mean, exact).map { $0 - $1 }
                 let trace = (0..<K).reduce(0) { $0 + fine.second[$1][$1] - fine.mean[$1] * fine.mean[$1] }
                 let coarseTrace = (0..<K).reduce(0) { $0 + coarse.second[$1][$1] - coarse.mean[$1] * coarse.mean[$1] }
@@ -259,7 +259,7 @@ public struct LectureConcrete: SingleRunClaim {
                 "Exact ∇E[f(b)] = π_j (f(e_j) - E f) by enumeration of the 3 classes = (\(exact.map { fmt($0) }.joined(separator: ", "))); finite differences agree to \(fmt(oracleError, 2))",
                 "Concrete estimator g = (1/τ) y ⊙ (∇f(y) - <y, ∇f(y)>), y = softmax((θ + G)/τ); \(temperatures.count) temperatures log-spaced in [0.05, 5]",
                 "\(n) Gumbel vectors shared by all temperatures (common random numbers); means and variances by Monte Carlo (bias ± se by the delta method); the mutant runs on its own stream",
-                "Quadrature layer for τ ≥ 0.2: Gumbel differences d = (G1 - G3, G2 - G3) have density 2e^(-d1-d2)/(1 + e^(-d1) + e^(-d2))^3; tensor Gauss-Legendre panels of width min(τ, 1) on [-40, 40]², error from 6- vs 8-point panels (max \(fmt(real.quadrature.map(\.error).max()!, 2)))",
+                "Quadrature layer for τ ≥ 0.2: Gumbel differences d = (G1 - G3, G2 - G3) have density 2e^(-d1-d2)/(1 + e^(-d1) + e^(-d2))^3; tensor Gauss-Legendre panels of width min(τ, 1) on [-40, 40]², error from 4- vs 6-point panels (max \(fmt(real.quadrature.map(\.error).max()!, 2)))",
                 "Family alpha \(fmt(alpha)), Holm over 3 tests; power stated at standardised effect \(fmt(designEffect)) at the Bonferroni level",
             ],
             checks: real.checks,

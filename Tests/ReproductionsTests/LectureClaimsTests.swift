@@ -5,7 +5,9 @@ import Reproductions
 import Verification
 
 /// Each lecture claim at smoke scale: it completes, its verdict is not ERROR, and its negative
-/// control is killed. Fixed master seed, so these tests are deterministic.
+/// control is killed. Fixed master seed, so these tests are deterministic; the statistical checks
+/// inside a claim have a family-wise false-fail rate of StatisticalPolicy.claimAlpha (5e-5), and
+/// the mutant assertions rest on deterministic (exact or quadrature) layers where smoke lacks power.
 @Suite struct LectureClaimsTests {
     func run<C: SingleRunClaim>(_ claim: C, seed: UInt64 = 1) throws -> Evidence {
         try claim.evidence(context: RunContext(claimID: claim.id, unit: RunUnit("main"), scale: .smoke, masterSeed: seed))
