@@ -99,7 +99,7 @@ public struct RelaxDirectionClaim: Claim {
         let negative = NegativeControl(name: "surrogate ascends the variance", bug: "the surrogate follows +d|g|^2/dphi (sign error in the phi update); read through the same test",
                                        checks: [relaxCheck(mutant)])
         let rebar1 = Self.rebarDerivative(lambda: 1)
-        var series: [Figure.Series] = [.init("REBAR lambda = 1: d/da (sigma(z) - t)^2", x: Self.grid, y: rebar1)]
+        var series: [Figure.Series] = [.init("REBAR lambda = 1: d/da f(sigma(z))", x: Self.grid, y: rebar1)]
         for (k, r) in relax.prefix(3).enumerated() { series.append(.init("RELAX seed \(k): d/da c_phi(z)", x: r.grid, y: r.derivative)) }
         series.append(.init("zero", x: [0, 1], y: [0, 0]))
         var relaxationSeries: [Figure.Series] = [
