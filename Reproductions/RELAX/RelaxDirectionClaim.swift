@@ -122,7 +122,7 @@ public struct RelaxDirectionClaim: Claim {
                            rows: rebarRows + [["RELAX learned c_phi", fmt(relax.map(\.fractionCorrect).mean, 3), "\(relax.filter(\.allCorrect).count)/\(relax.count) seeds: every u"],
                                               ["RELAX, variance ascent (mutant)", fmt(mutant.map(\.fractionCorrect).mean, 3), "\(mutant.filter(\.allCorrect).count)/\(mutant.count) seeds: every u"]])],
             figures: [
-                Figure(id: "direction", title: "Derivative of the relaxation along a at theta = 1/2 (positive = toward decreased loss)", xLabel: "u", yLabel: "d/da c(z(u))",
+                Figure(id: "direction", title: "d/da c(z(u)) at theta = 1/2 (> 0: toward lower loss)", xLabel: "u", yLabel: "d/da c(z(u))",
                        series: series, caption: "REBAR's fixed relaxation changes sign at u = t; the learned RELAX relaxations are the ones to compare."),
                 Figure(id: "relaxations", title: "Relaxations at theta = 1/2 (like Figure 1, right)", xLabel: "u", yLabel: "value", series: relaxationSeries,
                        caption: "f(H(z)) jumps at u = 1/2; REBAR smooths it with sigma(z/lambda); RELAX learns its own curve."),

@@ -180,6 +180,7 @@ public struct RelaxToyClaim: Claim {
             figures: figures,
             notes: [
                 "For one Bernoulli the constant surrogate c = (1 - theta) f(1) + theta f(0) gives RELAX zero variance (g = (f(1) - f(0)) theta (1 - theta) whatever b is), so RELAX's variance can fall far below REINFORCE's; how fast theta then moves is set by Adam's step size (at most lr = 0.01 in a per step).",
+                "REBAR's learned control variate at t = 0.499 (means over seeds): eta \(fmt(runs(.rebar, Self.hardTarget).map { $0.surrogateParameters[0] }.mean, 3)), lambda \(fmt(runs(.rebar, Self.hardTarget).map { exp($0.surrogateParameters[1]) }.mean, 3)).",
                 "RELAX's median final theta at t = 0.499: \(fmt(Summary.median(relaxRuns.map(\.finalTheta)), 3)); seeds with final theta < 0.1: \(relaxRuns.filter { $0.finalTheta < 0.1 }.count)/\(relaxRuns.count).",
             ])
     }

@@ -106,8 +106,8 @@ public struct RelaxVarianceGradientClaim: SingleRunClaim {
             ],
             checks: real.checks, negativeControls: mutants,
             tables: [Table(title: "Largest relative difference between E[d g^2/dphi] and d Var/dphi (finite differences)", columns: ["estimator", "settings", "max relative difference"], rows: real.rows + mutantRows)],
-            figures: [Figure(id: "eq14", title: "RELAX, first setting: E[d g^2/dphi] against finite differences of Var(g), one point per parameter",
-                             xLabel: "d Var(g)/dphi (finite differences)", yLabel: "E[d g^2/dphi] (quadrature)",
+            figures: [Figure(id: "eq14", title: "RELAX, first setting: mean of d(g squared)/dphi against finite differences of Var(g), one point per parameter",
+                             xLabel: "d Var(g)/dphi (finite differences)", yLabel: "mean of d(g squared)/dphi (quadrature)",
                              series: [.init("parameters", x: xs, y: ys, style: .points), .init("y = x", x: [lo, hi], y: [lo, hi])],
                              caption: "Every point lies on the diagonal: Eq. 14 holds parameter by parameter.")])
     }
