@@ -38,15 +38,17 @@ enum RelaxToy {
     static let learningRate = 0.01
     static let initialLogTemperature = log(0.5)
 
-    /// The exact variance of the current estimator at logit a, by quadrature over (u, v).
+    /// The exact variance of the current estimator at logit a, by quadrature over (u, v). Every
+    /// method is unbiased, so Var(g) = E[(g - g*)^2] with the closed-form gradient g*: no
+    /// cancellation, and never negative.
     static func exactVariance(method: RelaxToyMethod, a: Double, f: SquaredDistance, rebar: ScaledRelaxedObjective<SquaredDistance>?,
                               relax: TanhSurrogate?, points: Int = 16) -> Double {
+        let exact = f.exactGradient(logits: [a])[0]
         let q = NoiseQuadrature.relaxNoise(logits: [a], pointsPerPiece: points)
-        let m = q.expectation { x in
+        return q.expectation { x in
             let g = estimate(method: method, a: a, u: x[0], v: x[1], f: f, rebar: rebar, relax: relax, varianceGradient: false).gradient[0]
-            return [g, g * g]
-        }
-        return max(m[1] - m[0] * m[0], 0)
+            return [(g - exact) * (g - exact)]
+        }[0]
     }
 
     static func estimate(method: RelaxToyMethod, a: Double, u: Double, v: Double, f: SquaredDistance,
