@@ -74,8 +74,8 @@ enum RelaxToy {
         var rebar: ScaledRelaxedObjective<SquaredDistance>? = method == .rebar ? ScaledRelaxedObjective(f, eta: 1, logTemperature: initialLogTemperature) : nil
         var relax: TanhSurrogate? = (method == .relax || method == .relaxVarianceAscent)
             ? TanhSurrogate(inputs: 1, hidden: hidden, logTemperature: initialLogTemperature, stream: &initStream) : nil
-        var adamA = ScalarAdam(count: 1, learningRate: learningRate)
-        var adamPhi = ScalarAdam(count: rebar?.parameters.count ?? relax?.parameters.count ?? 0, learningRate: learningRate)
+        var adamA = Adam(parameterCount: 1, learningRate: learningRate)
+        var adamPhi = Adam(parameterCount: rebar?.parameters.count ?? relax?.parameters.count ?? 0, learningRate: learningRate)
         let every = max(1, steps / checkpoints)
         var run = RelaxToyRun(method: method, target: t, steps: steps, checkpointSteps: [], theta: [], loss: [], logVariance: [],
                               finalTheta: .nan, finalLoss: .nan, meanLogVariance: .nan, surrogateParameters: [], finalLogit: .nan)
@@ -90,14 +90,14 @@ enum RelaxToy {
             let u = noise.uniform(), v = noise.uniform()
             let est = estimate(method: method, a: a, u: u, v: v, f: f, rebar: rebar, relax: relax, varianceGradient: method != .reinforce)
             guard est.gradient.allSatisfy(\.isFinite) else { throw ClaimError.nonFinite("\(method.label) gradient at step \(step)") }
-            if !fixedLogit { a -= adamA.step(est.gradient)[0] }
+            if !fixedLogit { var logit = [a]; adamA.update(&logit, gradient: est.gradient); a = logit[0] }
             if method != .reinforce {
                 let dVar = est.squaredNormGradient
                 guard dVar.allSatisfy(\.isFinite) else { throw ClaimError.nonFinite("\(method.label) variance gradient at step \(step)") }
-                let delta = adamPhi.step(dVar)
-                let sign = method == .relaxVarianceAscent ? -1.0 : 1.0
-                if rebar != nil { for p in delta.indices { rebar!.parameters[p] -= sign * delta[p] } }
-                if relax != nil { for p in delta.indices { relax!.parameters[p] -= sign * delta[p] } }
+                // The mutant climbs the variance instead of descending it.
+                let direction: Adam.Direction = method == .relaxVarianceAscent ? .ascend : .descend
+                if rebar != nil { adamPhi.update(&rebar!.parameters, gradient: dVar, direction) }
+                if relax != nil { adamPhi.update(&relax!.parameters, gradient: dVar, direction) }
             }
             if step % 1000 == 0 { context?.progress(step: step, of: steps, method.label) }
         }
