@@ -23,7 +23,7 @@ public struct BackpropQMerging: SingleRunClaim {
 
     public func evidence(context: RunContext) throws -> Evidence {
         let scale = context.scale
-        let randomCount = BPQ.scaled(scale, smoke: 15, quick: 100, paper: 500)
+        let randomCount = BPQ.scaled(scale, smoke: 10, quick: 100, paper: 500)
         let seeds = BPQ.scaled(scale, smoke: 5, quick: 8, paper: 30)
         let passes = BPQ.scaled(scale, smoke: 3_000, quick: 8_000, paper: 64_000)
         let alpha = StatisticalPolicy.claimAlpha
