@@ -133,9 +133,9 @@ public struct BackpropQErrorBound: SingleRunClaim {
                             series: [
                                 .init("main text 3·2^l - 2", x: xs, y: lengths.map(Self.mainText), style: .linespoints),
                                 .init("appendix 3·2^(l-1) - 2", x: xs, y: lengths.map(Self.appendix), style: .linespoints),
-                                .init("l² (triangle inequality)", x: xs, y: lengths.map { Double($0 * $0) }, style: .linespoints),
-                                .init("aligned construction (attains l²)", x: lengths.compactMap { alignedBy[$0] == nil ? nil : Double($0) }, y: lengths.compactMap { alignedBy[$0] }, style: .points),
-                                .init("worst over trained networks", x: ls.map(Double.init), y: ls.map { max(worst[$0]!, 1e-3) }, style: .points),
+                                .init("l² (triangle ineq.)", x: xs, y: lengths.map { Double($0 * $0) }, style: .linespoints),
+                                .init("aligned construction", x: lengths.compactMap { alignedBy[$0] == nil ? nil : Double($0) }, y: lengths.compactMap { alignedBy[$0] }, style: .points),
+                                .init("worst trained", x: ls.map(Double.init), y: ls.map { max(worst[$0]!, 1e-3) }, style: .points),
                             ],
                             caption: "Every trained network lies under all three curves; the aligned construction sits exactly on l², so l² is the tight constant and the paper's constants are loose from l = 3 on (the main text's by a further factor of about 2).")
         let rows = lengths.map { l in

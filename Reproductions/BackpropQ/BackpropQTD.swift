@@ -133,19 +133,19 @@ public struct BackpropQTD: SingleRunClaim {
         let convergence = Figure(id: "td-convergence", title: "Tabular graph TD (step 1/n): relative squared error",
                                  xLabel: "forward passes N", yLabel: "Σ E[(Q_w - Q)^2] / Σ E[Q^2]", logX: true, logY: true,
                                  series: [
-                                    .init("graph TD (average within a source)", x: xs, y: real.curve, style: .linespoints),
-                                    .init("mutant: edges of one source summed", x: xs, y: mutant.curve, style: .linespoints),
-                                    .init("reference slope -1", x: [xs.first!, xs.last!], y: [real.curve.first!, real.curve.first! * xs.first! / xs.last!]),
+                                    .init("graph TD", x: xs, y: real.curve, style: .linespoints),
+                                    .init("mutant: source summed", x: xs, y: mutant.curve, style: .linespoints),
+                                    .init("slope -1", x: [xs.first!, xs.last!], y: [real.curve.first!, real.curve.first! * xs.first! / xs.last!]),
                                  ],
                                  caption: "Tabular TD converges to the exact Q at the 1/N Monte Carlo rate; summing the equivalent edges of one source converges to a wrong fixed point.")
         let tradeoff = Figure(id: "lambda-bias-variance", title: "Graph λ-return: exact bias² and variance of the target vs λ",
-                              xLabel: "λ", yLabel: "per graph, summed over Q-nodes", logY: true,
+                              xLabel: "λ", yLabel: "bias², variance of G^λ", logY: true,
                               series: [
-                                .init("bias² = E[(E[G^λ | Sc] - Q)^2]", x: lambdas, y: real.biasVar[0].map { max($0, 1e-6) }, style: .linespoints),
-                                .init("variance = E[Var(G^λ | Sc)]", x: lambdas, y: real.biasVar[1], style: .linespoints),
-                                .init("mean squared error of the target", x: lambdas, y: zip(real.biasVar[0], real.biasVar[1]).map(+), style: .linespoints),
+                                .init("bias²", x: lambdas, y: real.biasVar[0].map { max($0, 1e-6) }, style: .linespoints),
+                                .init("variance", x: lambdas, y: real.biasVar[1], style: .linespoints),
+                                .init("bias² + variance", x: lambdas, y: zip(real.biasVar[0], real.biasVar[1]).map(+), style: .linespoints),
                               ],
-                              caption: "(bias² at λ = 1 is exactly 0, drawn at 1e-6.) With a partly trained Q_w, λ = 0 bootstraps on biased Q-values with little noise, λ = 1 is the unbiased but noisy Monte Carlo return; intermediate λ trade one for the other.")
+                              caption: "bias² = E[(E[G^λ | Sc] - Q)^2] and variance = E[Var(G^λ | Sc)] per graph, summed over Q-nodes (bias² at λ = 1 is exactly 0, drawn at 1e-6). With a partly trained Q_w, λ = 0 bootstraps on biased Q-values with little noise, λ = 1 is the unbiased but noisy Monte Carlo return; intermediate λ trade one for the other.")
         return Evidence(
             headline: "Tabular graph TD reaches relative error \(fmt(real.curve.last!, 2)) after \(checkpoints.last!) passes (slope ≈ -1 in N); the λ-return is exactly the MC return at λ = 1 and TD(0) at λ = 0, bias² \(fmt(real.biasVar[0][0], 2)) -> 0 while variance \(fmt(real.biasVar[1][0], 2)) -> \(fmt(real.biasVar[1].last!, 2)).",
             setup: [

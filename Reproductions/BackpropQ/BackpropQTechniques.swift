@@ -218,8 +218,8 @@ public struct BackpropQTechniques: SingleRunClaim {
 
         let xs = checkpoints.map(Double.init)
         var learning = Method.allCases.map { Figure.Series($0.rawValue, x: xs, y: real.curves[$0]!, style: .linespoints) }
-        learning.append(.init("mutant: replay summing one source's edges", x: xs, y: replayMutant.curves[.replay]!, style: .linespoints))
-        learning.append(.init("mutant: frozen target (τ = 0)", x: xs, y: targetMutant.curves[.slowTarget]!, style: .linespoints))
+        learning.append(.init("mutant: replay, summed", x: xs, y: replayMutant.curves[.replay]!, style: .linespoints))
+        learning.append(.init("mutant: frozen target", x: xs, y: targetMutant.curves[.slowTarget]!, style: .linespoints))
         let sortedRatios = real.ratios.sorted()
         let policyX = stride(from: 0, through: policyIterations, by: max(1, policyIterations / 20)).map(Double.init)
         return Evidence(
