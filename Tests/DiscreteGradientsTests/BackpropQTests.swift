@@ -239,3 +239,22 @@ import DiscreteGradients
         }
     }
 }
+
+@Suite struct BackpropQAdvantageTests {
+    /// Figure 8(a): on a chain, Q_X(x) = E_{Y|x}[Q_Y(Y)], so the parent's Q is exactly the state value at Y.
+    @Test func parentBaselineIsTheStateValueOnAChain() {
+        var s = RandomStream(seed: 31)
+        let g = PaperExampleGraphs.chain(length: 4, bypass: false, &s)
+        let exact = ExactEnumeration(g)
+        let net = BackpropQNetwork.forCost(0, in: g)
+        let q = net.exactQ(exact)
+        let value: (Int, [Int]) -> Double = { j, x in q[j][net.scopeCode(j, x)] }
+        for x in exact.configurations {
+            for (j, node) in net.qNodes.enumerated() where node.node > 0 {
+                let parent = AdvantageBaseline.parentAverage(net, qNode: j, x, q: value)
+                let state = AdvantageBaseline.stateValue(g, node: node.node, x) { q[j][net.scopeCode(j, $0)] }
+                #expect(abs(parent - state) < 1e-12)
+            }
+        }
+    }
+}
