@@ -74,6 +74,29 @@ public struct BackpropQErrorBound: SingleRunClaim {
             }
         }
 
+        // Random one-cost DAGs (branching, bypasses, categorical nodes, logistic conditionals).
+        let randomDAGs = BPQ.scaled(scale, smoke: 3, quick: 12, paper: 50)
+        var options = RandomSCG.Options()
+        options.nodes = 4...8; options.costs = 1...1; options.maxConfigurations = 1 << 9
+        for k in 0..<randomDAGs {
+            let g = RandomSCG.make(options, &stream)
+            let exact = ExactEnumeration(g)
+            let net = BackpropQNetwork.forCost(0, in: g)
+            let truth = net.exactQ(exact)
+            for kind in kinds { for (stepName, step) in steps {
+                var learned = LearnedQNetwork(net, kind: kind)
+                var s = stream.split(runs)
+                var done = 0
+                for budget in budgets {
+                    while done < budget { learned.tdStep(&s, step: step); done += 1 }
+                    let e = learned.errors(exact, trueQ: truth)
+                    guard e.h.allSatisfy(\.isFinite) else { throw ClaimError.nonFinite("Q_w diverged: \(kind) \(stepName)") }
+                    trained += Self.records(net, edge: e.edge, h: e.h, source: "random DAG \(k + 1) \(kind.rawValue) \(stepName) N=\(budget)")
+                }
+                runs += 1
+            } }
+        }
+
         // Constructions on the chain of length 8 with a constant cost (Q_X = c everywhere).
         var cs = context.stream("constructions")
         var chain = PaperExampleGraphs.chain(length: 8, bypass: false, &cs)
@@ -133,20 +156,23 @@ public struct BackpropQErrorBound: SingleRunClaim {
                             series: [
                                 .init("main text 3·2^l - 2", x: xs, y: lengths.map(Self.mainText), style: .linespoints),
                                 .init("appendix 3·2^(l-1) - 2", x: xs, y: lengths.map(Self.appendix), style: .linespoints),
-                                .init("l² (triangle inequality)", x: xs, y: lengths.map { Double($0 * $0) }, style: .linespoints),
-                                .init("aligned construction (attains l²)", x: lengths.compactMap { alignedBy[$0] == nil ? nil : Double($0) }, y: lengths.compactMap { alignedBy[$0] }, style: .points),
-                                .init("worst over trained networks", x: ls.map(Double.init), y: ls.map { max(worst[$0]!, 1e-3) }, style: .points),
+                                .init("l² (triangle ineq.)", x: xs, y: lengths.map { Double($0 * $0) }, style: .linespoints),
+                                .init("aligned construction", x: lengths.compactMap { alignedBy[$0] == nil ? nil : Double($0) }, y: lengths.compactMap { alignedBy[$0] }, style: .points),
+                                .init("worst trained", x: ls.map(Double.init), y: ls.map { max(worst[$0]!, 1e-3) }, style: .points),
                             ],
                             caption: "Every trained network lies under all three curves; the aligned construction sits exactly on l², so l² is the tight constant and the paper's constants are loose from l = 3 on (the main text's by a further factor of about 2).")
         let rows = lengths.map { l in
             [ "\(l)", "\(count[l] ?? 0)", worst[l].map { fmt($0, 4) } ?? "-", alignedBy[l].map { fmt($0, 6) } ?? "-",
               fmt(Double(l * l)), fmt(Self.appendix(l)), fmt(Self.mainText(l)), fmt(Self.fromZero(l)) ]
         }
-        let worstOverall = trained.filter { $0.eps > 1e-10 }.map { $0.h / ($0.eps * Self.appendix($0.l)) }.max() ?? .nan
+        let deep = trained.filter { $0.eps > 1e-10 && $0.l >= 3 }
+        let worstDeep = deep.map { $0.h / ($0.eps * Self.appendix($0.l)) }.max() ?? .nan
+        let worstDeepSq = deep.map { $0.h / ($0.eps * Double($0.l * $0.l)) }.max() ?? .nan
         return Evidence(
-            headline: "The bound holds at all \(all.count) nodes with either constant (worst h_l / bound = \(fmt(worstOverall, 3)) for trained networks); l² ε is attained, so the tight constant is l², not 3·2^(l-1) - 2 (appendix) or 3·2^l - 2 (main text).",
+            headline: "The bound holds at all \(all.count) nodes with either constant; for l >= 3 trained networks reach at most \(fmt(worstDeep, 2)) of the appendix bound (\(fmt(worstDeepSq, 2)) of l² ε). The aligned construction attains l² ε, so the tight constant is l², not 3·2^(l-1) - 2 (appendix) or 3·2^l - 2 (main text).",
             setup: [
                 "Chains X1 -> ... -> XL with f(XL), and DAGs with bypass edges X(i-2) -> Xi and f(X(L-1), XL), L = 1..8, \(graphSeeds) random parameter draw(s) each; Bernoulli nodes, table conditionals",
+                "Plus \(randomDAGs) random one-cost DAGs (4-8 nodes, branching and bypass edges, Bernoulli and 3-way categorical nodes, table and logistic conditionals)",
                 "Q_w trained by sample TD (Section 3.1): tabular and linear (bias + one weight per variable) approximators, step sizes 0.05, 0.5 and 1/n, budgets \(budgets.map(String.init).joined(separator: ", ")) forward passes: \(runs) networks, \(trained.count) node evaluations",
                 "Ratios h/ε are shown for ε > 1e-10 (tabular TD can fit a short chain to rounding); violations are counted with a 1e-12 absolute rounding tolerance",
                 "ε for a node = the largest E[(Q_wX - Q_wY)^2] over the edges of its paths to the cost (Q_wY = f at the root); h_l = E[(Q_wX - Q_X)^2]; both exact by enumeration; l = shortest path length to the cost",
@@ -165,6 +191,7 @@ public struct BackpropQErrorBound: SingleRunClaim {
                 "What REPRODUCED means here: the paper's bound holds (it is a valid upper bound, with either printed constant) at every node checked. The sub-checks state what else is true: the l² bound also holds and is attained, so the paper's constants are tight only for l = 1, 2 (appendix: 1, 4 = l²) and loose from l = 3 on (10 vs 9, 22 vs 16, ..., 382 vs 64 at l = 8).",
                 "Main text vs appendix: Eq. 4 prints (3·2^l - 2)ε; the appendix proof ends with (3·2^(i-1) - 2)ε. The main-text constant at l equals the appendix constant at l + 1 (an index shift), so it is valid but about twice as loose.",
                 "The appendix derives the closed form from h_i <= 2 h_(i-1) + 2ε and h_0 = 0; from h_0 = 0 that recursion gives h_l <= (2^(l+1) - 2)ε (2, 6, 14, ...). The stated (3·2^(l-1) - 2)ε needs the sharper start h_1 <= ε, which holds because Q_X1 = E[f | Sc_X1] is the L2 projection of f, so E[(Q_w - Q_X1)^2] <= E[(Q_w - f)^2] <= ε.",
+                "At l = 1 the ratio 1 is structural: where the cost reads only the last node's scope, Q_X1 = f, so h_1 = E[(Q_w - f)^2] = ε exactly; trained networks stay well below the constants at larger l (table).",
                 "Why l²: Q_X = E[Q_Y | An_X, X] makes the conditional expectation a contraction in L2, so ||Q_wX - Q_X|| <= ||Q_wX - Q_wY|| + ||Q_wY - Q_Y|| <= sqrt(ε) + sqrt(h_(l-1)); the paper's (a + b)^2 <= 2a^2 + 2b^2 step loses the factor.",
             ]
         )

@@ -13,7 +13,7 @@ import Verification
 /// of the per-cost exact Q-functions at every node and sample. TD layer: tabular TD on the merged
 /// network converges to the same values as on the separate networks. Mutant: merge every node's
 /// Q-functions whether the networks are matched or not.
-public struct BackpropQMerging: SingleRunClaim {
+public struct BackpropQMerging: Claim {
     public let id = "bpq.merging"
     public let paper = BPQ.paper
     public let source = "Section 3.2, Theorem 3 and Figures 2-3; Appendix 1, Theorem 6; Appendix 3"
@@ -21,81 +21,128 @@ public struct BackpropQMerging: SingleRunClaim {
     public let summary = "merging matched networks keeps the fixed points"
     public init() {}
 
-    public func evidence(context: RunContext) throws -> Evidence {
-        let scale = context.scale
-        let randomCount = BPQ.scaled(scale, smoke: 15, quick: 100, paper: 500)
-        let seeds = BPQ.scaled(scale, smoke: 5, quick: 8, paper: 30)
-        let passes = BPQ.scaled(scale, smoke: 3_000, quick: 8_000, paper: 64_000)
-        let alpha = StatisticalPolicy.claimAlpha
-        var stream = context.stream("graphs")
+    struct Counts: Codable, Sendable { var separate = 0, merged = 0, tree = 0, treeMerged = 0, wrapped = 0, wrappedScope = 0.0, mergedScope = 0.0 }
+    /// The exact layer over all graphs, for the paper's matched merging or the mutant's.
+    struct ExactStats: Codable, Sendable {
+        var worstTree = 0.0, worstMerged = 0.0, worstWrapped = 0.0, illFormed = 0
+        var counts = Counts()
+        var rows: [[String]] = []
+    }
+    /// TD on one graph: final relative errors per seed and mean curves.
+    struct TDStats: Codable, Sendable { var finals: [Double] = []; var merged: [Double]; var separate: [Double] }
+    public struct UnitResult: Codable, Sendable {
+        var exact: [ExactStats]?      // [real, mutant]
+        var td: [TDStats]?            // [real, mutant]
+    }
+
+    static func randomCount(_ scale: Scale) -> Int { BPQ.scaled(scale, smoke: 10, quick: 100, paper: 500) }
+    static func seeds(_ scale: Scale) -> Int { BPQ.scaled(scale, smoke: 5, quick: 8, paper: 30) }
+    static func passes(_ scale: Scale) -> Int { BPQ.scaled(scale, smoke: 3_000, quick: 8_000, paper: 64_000) }
+    static func checkpoints(_ scale: Scale) -> [Int] { [250, 500, 1000, 2000, 4000, 8000, 16000, 32000, 64000].filter { $0 <= passes(scale) } }
+    static let tdGraphCount = 6
+
+    /// The graphs, the same in every unit.
+    func graphs(_ masterSeed: UInt64, _ scale: Scale) -> [(String, StochasticComputationGraph)] {
+        var stream = RandomStream(master: masterSeed, claim: id, label: "graphs")
         var named: [(String, StochasticComputationGraph)] = [
             ("Figure 2", PaperExampleGraphs.figure2(&stream)), ("Figure 3", PaperExampleGraphs.figure3(&stream)),
             ("Figure 6", PaperExampleGraphs.figure6(&stream)), ("Figure 7", PaperExampleGraphs.figure7(&stream)),
         ]
-        for (k, g) in BPQ.randomGraphs(randomCount, costs: 2...3, &stream).enumerated() { named.append(("random \(k + 1)", g)) }
+        for (k, g) in BPQ.randomGraphs(Self.randomCount(scale), costs: 2...3, &stream).enumerated() { named.append(("random \(k + 1)", g)) }
+        return named
+    }
+    /// TD runs on Figures 3, 6, 7 and the first three random graphs.
+    func tdGraphs(_ named: [(String, StochasticComputationGraph)]) -> [(String, StochasticComputationGraph)] {
+        Array(named.filter { $0.0 != "Figure 2" }.prefix(Self.tdGraphCount))
+    }
 
-        struct Counts { var separate = 0, merged = 0, tree = 0, treeMerged = 0, wrapped = 0, wrappedScope = 0.0, mergedScope = 0.0 }
-        func judge(mutant: Bool) -> (checks: [Check], counts: Counts, rows: [[String]], curves: [[Double]], worst: Double) {
-            var counts = Counts()
-            var worstTree = 0.0, worstMerged = 0.0, worstWrapped = 0.0, illFormed = 0, rows: [[String]] = []
-            for (name, g) in named {
-                let exact = ExactEnumeration(g)
-                let sep = BackpropQNetwork.separate(g)
-                let perCost = sep.exactQ(exact)
-                let merge: (BackpropQNetwork) -> BackpropQNetwork = mutant ? { $0.mergedEverywhere() } : { $0.mergedWherePossible() }
-                let tree = sep.spanningTree(.chain)
-                let merged = merge(sep), treeMerged = merge(tree)
-                let wrappedGraph = g.wrappingCosts()
-                let wrapped = BackpropQNetwork.forCost(0, in: wrappedGraph)
-                for net in [tree, sep.spanningTree(.shortest)] {
-                    worstTree = max(worstTree, BPQ.maxAbsDifference(net.fixedPoint(exact), perCost))
-                }
-                for net in [merged, treeMerged] {
-                    if !net.isWellFormed { illFormed += 1 }
-                    worstMerged = max(worstMerged, BPQ.mergeDiscrepancy(net, net.fixedPoint(exact), separate: sep, perCost, exact))
-                }
-                let wrappedExact = ExactEnumeration(wrappedGraph)
-                worstWrapped = max(worstWrapped, BPQ.maxAbsDifference(wrapped.fixedPoint(wrappedExact), wrapped.exactQ(wrappedExact)))
-                counts.separate += sep.qNodes.count; counts.merged += merged.qNodes.count
-                counts.tree += tree.qNodes.count; counts.treeMerged += treeMerged.qNodes.count; counts.wrapped += wrapped.qNodes.count
-                counts.wrappedScope += Double(wrapped.qNodes.map(\.scope.count).reduce(0, +)) / Double(wrapped.qNodes.count)
-                counts.mergedScope += Double(treeMerged.qNodes.map(\.scope.count).reduce(0, +)) / Double(treeMerged.qNodes.count)
-                if name.hasPrefix("Figure") {
-                    rows.append([name, "\(sep.qNodes.count)", "\(merged.qNodes.count)", "\(treeMerged.qNodes.count)",
-                                 fmt(Double(treeMerged.qNodes.map(\.scope.count).reduce(0, +)) / Double(treeMerged.qNodes.count), 3),
-                                 fmt(Double(wrapped.qNodes.map(\.scope.count).reduce(0, +)) / Double(wrapped.qNodes.count), 3),
-                                 merged.isWellFormed && treeMerged.isWellFormed ? "yes" : "no"])
-                }
-            }
+    /// One unit for the exact layer, one per TD graph.
+    public func units(at scale: Scale) -> [RunUnit] { [RunUnit("exact")] + (0..<Self.tdGraphCount).map { RunUnit("td", $0) } }
 
-            // TD layer: the merged (tree) network and the separate networks, same samples.
-            var relErrors: [Double] = []
-            let checkpoints = [250, 500, 1000, 2000, 4000, 8000, 16000, 32000, 64000].filter { $0 <= passes }
-            var curves = [[Double]](repeating: [Double](repeating: 0, count: checkpoints.count), count: 2)
-            let tdGraphs = Array(named.filter { $0.0 != "Figure 2" }.prefix(6))
-            var tdStream = context.stream(mutant ? "td-mutant" : "td")
-            for (_, g) in tdGraphs {
-                let exact = ExactEnumeration(g)
-                let sep = BackpropQNetwork.separate(g)
-                let net = mutant ? sep.mergedEverywhere() : sep.spanningTree(.chain).mergedWherePossible()
-                // The truth for the merged network: sums of per-cost Q-functions on its scopes.
-                let truth = net.exactQ(exact), sepTruth = sep.exactQ(exact)
-                for _ in 0..<seeds {
-                    var a = LearnedQNetwork(net, kind: .tabular), b = LearnedQNetwork(sep, kind: .tabular)
-                    var s = tdStream.split(0)
-                    var done = 0
-                    for (c, n) in checkpoints.enumerated() {
-                        while done < n {
-                            let x = g.sample(&s)
-                            a.tdUpdate(x, step: .visitCount(power: 1)); b.tdUpdate(x, step: .visitCount(power: 1))
-                            done += 1
-                        }
-                        curves[0][c] += BPQ.relativeError(a, exact, truth: truth) / Double(seeds * tdGraphs.count)
-                        curves[1][c] += BPQ.relativeError(b, exact, truth: sepTruth) / Double(seeds * tdGraphs.count)
-                    }
-                    relErrors.append(BPQ.relativeError(a, exact, truth: truth))
-                }
+    public func run(_ unit: RunUnit, context: RunContext) throws -> UnitResult {
+        let named = graphs(context.masterSeed, context.scale)
+        if unit.config == "exact" { return UnitResult(exact: [exactLayer(named, mutant: false), exactLayer(named, mutant: true)], td: nil) }
+        let (_, g) = tdGraphs(named)[unit.index]
+        return UnitResult(exact: nil, td: [try tdLayer(g, mutant: false, context), try tdLayer(g, mutant: true, context)])
+    }
+
+    func exactLayer(_ named: [(String, StochasticComputationGraph)], mutant: Bool) -> ExactStats {
+        var r = ExactStats()
+        for (name, g) in named {
+            let exact = ExactEnumeration(g)
+            let sep = BackpropQNetwork.separate(g)
+            let perCost = sep.exactQ(exact)
+            let merge: (BackpropQNetwork) -> BackpropQNetwork = mutant ? { $0.mergedEverywhere() } : { $0.mergedWherePossible() }
+            let tree = sep.spanningTree(.chain)
+            let merged = merge(sep), treeMerged = merge(tree)
+            let wrappedGraph = g.wrappingCosts()
+            let wrapped = BackpropQNetwork.forCost(0, in: wrappedGraph)
+            for net in [tree, sep.spanningTree(.shortest)] {
+                r.worstTree = max(r.worstTree, BPQ.maxAbsDifference(net.fixedPoint(exact), perCost))
             }
+            for net in [merged, treeMerged] {
+                if !net.isWellFormed { r.illFormed += 1 }
+                r.worstMerged = max(r.worstMerged, BPQ.mergeDiscrepancy(net, net.fixedPoint(exact), separate: sep, perCost, exact))
+            }
+            let wrappedExact = ExactEnumeration(wrappedGraph)
+            r.worstWrapped = max(r.worstWrapped, BPQ.maxAbsDifference(wrapped.fixedPoint(wrappedExact), wrapped.exactQ(wrappedExact)))
+            r.counts.separate += sep.qNodes.count; r.counts.merged += merged.qNodes.count
+            r.counts.tree += tree.qNodes.count; r.counts.treeMerged += treeMerged.qNodes.count; r.counts.wrapped += wrapped.qNodes.count
+            let mergedScope = Double(treeMerged.qNodes.map(\.scope.count).reduce(0, +)) / Double(treeMerged.qNodes.count)
+            let wrappedScope = Double(wrapped.qNodes.map(\.scope.count).reduce(0, +)) / Double(wrapped.qNodes.count)
+            r.counts.wrappedScope += wrappedScope; r.counts.mergedScope += mergedScope
+            if name.hasPrefix("Figure") {
+                r.rows.append([name, "\(sep.qNodes.count)", "\(merged.qNodes.count)", "\(treeMerged.qNodes.count)",
+                               fmt(mergedScope, 3), fmt(wrappedScope, 3), merged.isWellFormed && treeMerged.isWellFormed ? "yes" : "no"])
+            }
+        }
+        return r
+    }
+
+    /// Tabular TD on the merged (chain-tree) network and on the separate networks, same samples.
+    func tdLayer(_ g: StochasticComputationGraph, mutant: Bool, _ context: RunContext) throws -> TDStats {
+        let seeds = Self.seeds(context.scale), checkpoints = Self.checkpoints(context.scale)
+        var r = TDStats(merged: [Double](repeating: 0, count: checkpoints.count), separate: [Double](repeating: 0, count: checkpoints.count))
+        var tdStream = context.stream(mutant ? "td-mutant" : "td")
+        let exact = ExactEnumeration(g)
+        let sep = BackpropQNetwork.separate(g)
+        let net = mutant ? sep.mergedEverywhere() : sep.spanningTree(.chain).mergedWherePossible()
+        // The truth for the merged network: sums of per-cost Q-functions on its scopes.
+        let truth = net.exactQ(exact), sepTruth = sep.exactQ(exact)
+        for _ in 0..<seeds {
+            var a = LearnedQNetwork(net, kind: .tabular), b = LearnedQNetwork(sep, kind: .tabular)
+            var s = tdStream.split(0)
+            var done = 0
+            for (c, n) in checkpoints.enumerated() {
+                while done < n {
+                    let x = g.sample(&s)
+                    a.tdUpdate(x, step: .visitCount(power: 1)); b.tdUpdate(x, step: .visitCount(power: 1))
+                    done += 1
+                }
+                r.merged[c] += BPQ.relativeError(a, exact, truth: truth) / Double(seeds)
+                r.separate[c] += BPQ.relativeError(b, exact, truth: sepTruth) / Double(seeds)
+            }
+            let e = BPQ.relativeError(a, exact, truth: truth)
+            guard e.isFinite else { throw ClaimError.nonFinite("TD on the merged network") }
+            r.finals.append(e)
+        }
+        return r
+    }
+
+    public func evidence(from results: [(unit: RunUnit, result: UnitResult)], scale: Scale) throws -> Evidence {
+        guard let exactUnit = results.first(where: { $0.unit.config == "exact" })?.result.exact else { throw ClaimError.missingResults("exact unit") }
+        let tdUnits = results.compactMap(\.result.td)
+        guard tdUnits.count == Self.tdGraphCount else { throw ClaimError.missingResults("\(tdUnits.count) of \(Self.tdGraphCount) TD units") }
+        let alpha = StatisticalPolicy.claimAlpha
+        let seeds = Self.seeds(scale), passes = Self.passes(scale), randomCount = Self.randomCount(scale)
+        let checkpoints = Self.checkpoints(scale)
+        let graphTotal = 4 + randomCount
+        func judge(_ which: Int) -> (checks: [Check], counts: Counts, rows: [[String]], curves: [[Double]], worst: Double) {
+            let e = exactUnit[which]
+            let td = tdUnits.map { $0[which] }
+            let relErrors = td.flatMap(\.finals)
+            let merged = checkpoints.indices.map { c in td.reduce(0) { $0 + $1.merged[c] } / Double(td.count) }
+            let separate = checkpoints.indices.map { c in td.reduce(0) { $0 + $1.separate[c] } / Double(td.count) }
             let tau = 0.01
             let sd = Summary(relErrors).sd
             var test = TTest.oneSample(relErrors, mu0: tau, alternative: .less, alpha: alpha, label: "mean relative error of the merged network")
@@ -103,31 +150,31 @@ public struct BackpropQMerging: SingleRunClaim {
             let tests = Holm.apply([test], familyAlpha: alpha)
             return ([
                 .exact("spanning trees keep the fixed points", asserts: "reducing each per-cost network to a chain or shortest-path spanning tree leaves every fixed point equal to the exact Q^f",
-                       passed: worstTree < 1e-10, detail: "max |fixed point - Q^f| = \(fmt(worstTree, 3)) over \(named.count) graphs"),
+                       passed: e.worstTree < 1e-10, detail: "max |fixed point - Q^f| = \(fmt(e.worstTree, 3)) over \(graphTotal) graphs"),
                 .exact("merged networks are matched", asserts: "every merge made is matched: each update rule counts each of its cost sources exactly once",
-                       passed: illFormed == 0, detail: "\(illFormed) ill-formed merged networks of \(2 * named.count)"),
+                       passed: e.illFormed == 0, detail: "\(e.illFormed) ill-formed merged networks of \(2 * graphTotal)"),
                 .exact("merging keeps the fixed points", asserts: "at every node and sample, the merged Q's fixed point equals Σ_f Q^f of the per-cost networks (exact)",
-                       passed: worstMerged < 1e-10, detail: "max |Q_merged - Σ_f Q^f| = \(fmt(worstMerged, 3)); all costs wrapped into one (Figure 2(c)): fixed point = E[Σ f | Sc] to \(fmt(worstWrapped, 3))"),
+                       passed: e.worstMerged < 1e-10, detail: "max |Q_merged - Σ_f Q^f| = \(fmt(e.worstMerged, 3)); all costs wrapped into one (Figure 2(c)): fixed point = E[Σ f | Sc] to \(fmt(e.worstWrapped, 3))"),
                 .test("TD on the merged network", asserts: "tabular TD (step 1/n, \(passes) passes) on the merged network ends within 1% relative squared error of Σ_f Q^f",
                       tests[0], design: .claimIsAlternative,
-                      detail: "mean relative error \(fmt(Summary(relErrors).mean, 3)) over \(relErrors.count) runs (\(tdGraphs.count) graphs x \(seeds) seeds); " + Check.describe(tests[0])),
-            ], counts, rows, curves + [checkpoints.map(Double.init)], worstMerged)
+                      detail: "mean relative error \(fmt(Summary(relErrors).mean, 3)) over \(relErrors.count) runs (\(td.count) graphs x \(seeds) seeds); " + Check.describe(tests[0])),
+            ], e.counts, e.rows, [merged, separate, checkpoints.map(Double.init)], e.worstMerged)
         }
-        let real = judge(mutant: false)
-        let mutant = judge(mutant: true)
+        let real = judge(0)
+        let mutant = judge(1)
         let xs = real.curves[2]
         let figure = Figure(id: "td-merged", title: "Tabular TD: merged vs separate Backprop-Q networks",
                             xLabel: "forward passes", yLabel: "relative squared error Σ E[(Q_w - Q)^2] / Σ E[Q^2]", logX: true, logY: true,
                             series: [
-                                .init("merged (chain trees, Theorem 3)", x: xs, y: real.curves[0], style: .linespoints),
-                                .init("separate per-cost networks", x: xs, y: real.curves[1], style: .linespoints),
-                                .init("mutant: every node merged, matched or not", x: xs, y: mutant.curves[0], style: .linespoints),
+                                .init("merged (chain trees)", x: xs, y: real.curves[0], style: .linespoints),
+                                .init("separate per cost", x: xs, y: real.curves[1], style: .linespoints),
+                                .init("mutant: unmatched merge", x: xs, y: mutant.curves[0], style: .linespoints),
                             ],
-                            caption: "The merged network converges to the same Q-values as the separate ones, at the same 1/n rate with fewer Q-functions; the unmatched merge stalls at its own, wrong fixed point.")
+                            caption: "The merged network converges to the same Q-values as the separate ones at the same 1/n rate, with about half the Q-functions but about twice the relative error at equal passes here (its chain trees route costs through longer paths); the unmatched merge stalls at its own, wrong fixed point.")
         let c = real.counts
-        let n = Double(named.count)
+        let n = Double(graphTotal)
         return Evidence(
-            headline: "Merged networks keep every fixed point (max deviation \(fmt(real.worst, 2))) on \(named.count) multi-cost SCGs with \(fmt(Double(c.treeMerged) / Double(c.separate) * 100, 3))% of the Q-functions; tabular TD on them reaches relative error \(fmt(real.curves[0].last!, 2)); the unmatched merge is off by up to \(fmt(mutant.worst, 2)).",
+            headline: "Merged networks keep every fixed point (max deviation \(fmt(real.worst, 2))) on \(graphTotal) multi-cost SCGs with \(fmt(Double(c.treeMerged) / Double(c.separate) * 100, 3))% of the Q-functions; tabular TD on them reaches relative error \(fmt(real.curves[0].last!, 2)); the unmatched merge is off by up to \(fmt(mutant.worst, 2)).",
             setup: [
                 "Figures 2, 3, 6, 7 (structures rebuilt from the text) and \(randomCount) random SCGs with 2-3 costs (4-8 nodes, bypass edges, Bernoulli/categorical, table/logistic)",
                 "Per-cost networks (Figure 2(b)), their chain and shortest-path spanning trees (Figure 3(c)-(d)), greedy matched merging from the roots down (refusing any merge that leaves an update rule counting a source twice or not at all), and all costs wrapped into one (Figure 2(c)-(d))",

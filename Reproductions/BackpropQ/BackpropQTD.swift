@@ -14,7 +14,7 @@ import Verification
 /// - In between it trades bias for variance: for a partly trained Q_w, the exact conditional
 ///   bias^2 and variance of the lambda-return target given each scope, across lambda.
 /// Mutant: incoming edges of one cost source summed instead of averaged.
-public struct BackpropQTD: SingleRunClaim {
+public struct BackpropQTD: Claim {
     public let id = "bpq.td"
     public let paper = BPQ.paper
     public let source = "Section 3.1 (sample updates, \"In a tabular setting, the answer is yes\"); Section 4.1 and Appendix 4.1 (λ-return, Figures 5-6)"
@@ -22,84 +22,126 @@ public struct BackpropQTD: SingleRunClaim {
     public let summary = "tabular graph TD converges; λ-return spans MC to TD(0)"
     public init() {}
 
-    public func evidence(context: RunContext) throws -> Evidence {
-        let scale = context.scale
-        let seeds = BPQ.scaled(scale, smoke: 3, quick: 8, paper: 30)
-        let checkpoints = scale == .smoke ? [250, 1000, 2000] : (scale == .quick ? [250, 1000, 4000, 16000] : [250, 1000, 4000, 16000, 64000])
-        let alpha = StatisticalPolicy.claimAlpha
-        var stream = context.stream("graphs")
+    /// What one graph's unit measures, for the paper's rule and for the mutant.
+    public struct Part: Codable, Sendable {
+        var fixedPointError: Double, mcError: Double, oneStepError: Double
+        var bias2: [Double], variance: [Double]
+        var finals: [Double], slopes: [Double], curve: [Double]
+    }
+    public struct UnitResult: Codable, Sendable {
+        var graph: String
+        var real: Part
+        var mutant: Part
+    }
+
+    static let lambdas = stride(from: 0.0, through: 1.0001, by: 0.1).map { $0 }
+    static func seeds(_ scale: Scale) -> Int { BPQ.scaled(scale, smoke: 3, quick: 8, paper: 30) }
+    static func checkpoints(_ scale: Scale) -> [Int] {
+        scale == .smoke ? [250, 1000, 2000] : (scale == .quick ? [250, 1000, 4000, 16000] : [250, 1000, 4000, 16000, 64000])
+    }
+
+    /// The graphs, the same in every unit (drawn from a stream of the master seed and claim alone).
+    func graphs(_ masterSeed: UInt64) -> [(String, StochasticComputationGraph)] {
+        var stream = RandomStream(master: masterSeed, claim: id, label: "graphs")
         var graphs: [(String, StochasticComputationGraph)] = [
             ("Figure 1", PaperExampleGraphs.figure1(&stream)), ("Figure 5", PaperExampleGraphs.figure5(&stream)),
             ("Figure 6", PaperExampleGraphs.figure6(&stream)), ("Figure 7", PaperExampleGraphs.figure7(&stream)),
         ]
         for (k, g) in BPQ.randomGraphs(4, &stream).enumerated() { graphs.append(("random \(k + 1)", g)) }
-        let lambdas = stride(from: 0.0, through: 1.0001, by: 0.1).map { $0 }
+        return graphs
+    }
 
-        func judge(_ combination: BackpropQNetwork.Combination) throws -> (checks: [Check], curve: [Double], biasVar: [[Double]]) {
-            var fixedPointError = 0.0, mcError = 0.0, oneStepError = 0.0
-            var finals: [Double] = [], slopes: [Double] = []
-            var curve = [Double](repeating: 0, count: checkpoints.count)
-            var bias2 = [Double](repeating: 0, count: lambdas.count), variance = bias2
-            var tdStream = context.stream("td-\(combination.rawValue)")
-            for (_, g) in graphs {
-                let exact = ExactEnumeration(g)
-                var net = BackpropQNetwork.separate(g)
-                net.combination = combination
-                let truth = net.exactQ(exact)
-                fixedPointError = max(fixedPointError, BPQ.maxAbsDifference(net.fixedPoint(exact), truth))
+    /// One unit per graph (resumable; `--jobs` runs them in parallel).
+    public func units(at scale: Scale) -> [RunUnit] { (0..<8).map { RunUnit("graph", $0) } }
 
-                // lambda-return at the ends, on every configuration, for a partly trained Q_w.
-                var partial = LearnedQNetwork(net, kind: .tabular)
-                var ps = tdStream.split(1)
-                for _ in 0..<100 { partial.tdStep(&ps, step: .constant(0.2)) }
-                for x in exact.configurations {
-                    let g1 = partial.lambdaReturns(x, lambda: 1), g0 = partial.lambdaReturns(x, lambda: 0)
-                    for (j, q) in net.qNodes.enumerated() {
-                        let mc = q.sources.reduce(0) { $0 + g.cost($1, x) }
-                        let oneStep = net.combine(j) { e in
-                            switch e { case .cost(let f): g.cost(f, x); case .q(let k): partial.value(k, x) }
-                        }
-                        mcError = max(mcError, abs(g1[j] - mc)); oneStepError = max(oneStepError, abs(g0[j] - oneStep))
-                    }
+    public func run(_ unit: RunUnit, context: RunContext) throws -> UnitResult {
+        let (name, g) = graphs(context.masterSeed)[unit.index]
+        return UnitResult(graph: name,
+                          real: try analyse(g, .averageWithinSource, scale: context.scale, stream: context.stream("td-real")),
+                          mutant: try analyse(g, .sumAll, scale: context.scale, stream: context.stream("td-mutant")))
+    }
+
+    func analyse(_ g: StochasticComputationGraph, _ combination: BackpropQNetwork.Combination, scale: Scale, stream: RandomStream) throws -> Part {
+        let seeds = Self.seeds(scale), checkpoints = Self.checkpoints(scale), lambdas = Self.lambdas
+        var tdStream = stream
+        var fixedPointError = 0.0, mcError = 0.0, oneStepError = 0.0
+        var finals: [Double] = [], slopes: [Double] = []
+        var curve = [Double](repeating: 0, count: checkpoints.count)
+        var bias2 = [Double](repeating: 0, count: lambdas.count), variance = bias2
+        let exact = ExactEnumeration(g)
+        var net = BackpropQNetwork.separate(g)
+        net.combination = combination
+        let truth = net.exactQ(exact)
+        fixedPointError = max(fixedPointError, BPQ.maxAbsDifference(net.fixedPoint(exact), truth))
+
+        // lambda-return at the ends, on every configuration, for a partly trained Q_w.
+        var partial = LearnedQNetwork(net, kind: .tabular)
+        var ps = tdStream.split(1)
+        for _ in 0..<25 { partial.tdStep(&ps, step: .constant(0.2)) }
+        for x in exact.configurations {
+            let g1 = partial.lambdaReturns(x, lambda: 1), g0 = partial.lambdaReturns(x, lambda: 0)
+            for (j, q) in net.qNodes.enumerated() {
+                let mc = q.sources.reduce(0) { $0 + g.cost($1, x) }
+                let oneStep = net.combine(j) { e in
+                    switch e { case .cost(let f): g.cost(f, x); case .q(let k): partial.value(k, x) }
                 }
-                // Exact conditional bias^2 and variance of the lambda-return given each scope.
-                for (li, lambda) in lambdas.enumerated() {
-                    let returns = exact.configurations.map { partial.lambdaReturns($0, lambda: lambda) }
-                    for j in net.qNodes.indices {
-                        let size = net.scopeSize(j)
-                        var m0 = [Double](repeating: 0, count: size), m1 = m0, m2 = m0
-                        for (i, x) in exact.configurations.enumerated() {
-                            let c = net.scopeCode(j, x), p = exact.probabilities[i], v = returns[i][j]
-                            m0[c] += p; m1[c] += p * v; m2[c] += p * v * v
-                        }
-                        for c in 0..<size where m0[c] > 0 {
-                            let mean = m1[c] / m0[c]
-                            bias2[li] += m0[c] * (mean - truth[j][c]) * (mean - truth[j][c]) / Double(graphs.count)
-                            variance[li] += max(0, m2[c] - m0[c] * mean * mean) / Double(graphs.count)
-                        }
-                    }
+                mcError = max(mcError, abs(g1[j] - mc)); oneStepError = max(oneStepError, abs(g0[j] - oneStep))
+            }
+        }
+        // Exact conditional bias^2 and variance of the lambda-return given each scope.
+        for (li, lambda) in lambdas.enumerated() {
+            let returns = exact.configurations.map { partial.lambdaReturns($0, lambda: lambda) }
+            for j in net.qNodes.indices {
+                let size = net.scopeSize(j)
+                var m0 = [Double](repeating: 0, count: size), m1 = m0, m2 = m0
+                for (i, x) in exact.configurations.enumerated() {
+                    let c = net.scopeCode(j, x), p = exact.probabilities[i], v = returns[i][j]
+                    m0[c] += p; m1[c] += p * v; m2[c] += p * v * v
                 }
-
-                // Tabular TD with step 1/n.
-                for _ in 0..<seeds {
-                    var learned = LearnedQNetwork(net, kind: .tabular)
-                    var s = tdStream.split(0)
-                    var done = 0, errs: [Double] = []
-                    for (c, n) in checkpoints.enumerated() {
-                        while done < n { learned.tdStep(&s, step: .visitCount(power: 1)); done += 1 }
-                        let e = BPQ.relativeError(learned, exact, truth: truth)
-                        errs.append(e); curve[c] += e / Double(seeds * graphs.count)
-                    }
-                    guard errs.allSatisfy(\.isFinite) else { throw ClaimError.nonFinite("TD error") }
-                    finals.append(errs.last!)
-                    // Least-squares slope of log error on log N.
-                    let lx = checkpoints.map { log(Double($0)) }, ly = errs.map { log(max($0, 1e-300)) }
-                    let mx = lx.reduce(0, +) / Double(lx.count), my = ly.reduce(0, +) / Double(ly.count)
-                    var sxy = 0.0, sxx = 0.0
-                    for (a, b) in zip(lx, ly) { sxy += (a - mx) * (b - my); sxx += (a - mx) * (a - mx) }
-                    slopes.append(sxy / sxx)
+                for c in 0..<size where m0[c] > 0 {
+                    let mean = m1[c] / m0[c]
+                    bias2[li] += m0[c] * (mean - truth[j][c]) * (mean - truth[j][c])
+                    variance[li] += max(0, m2[c] - m0[c] * mean * mean)
                 }
             }
+        }
+
+        // Tabular TD with step 1/n.
+        for _ in 0..<seeds {
+            var learned = LearnedQNetwork(net, kind: .tabular)
+            var s = tdStream.split(0)
+            var done = 0, errs: [Double] = []
+            for (c, n) in checkpoints.enumerated() {
+                while done < n { learned.tdStep(&s, step: .visitCount(power: 1)); done += 1 }
+                let e = BPQ.relativeError(learned, exact, truth: truth)
+                errs.append(e); curve[c] += e / Double(seeds)
+            }
+            guard errs.allSatisfy(\.isFinite) else { throw ClaimError.nonFinite("TD error") }
+            finals.append(errs.last!)
+            // Least-squares slope of log error on log N.
+            let lx = checkpoints.map { log(Double($0)) }, ly = errs.map { log(max($0, 1e-300)) }
+            let mx = lx.reduce(0, +) / Double(lx.count), my = ly.reduce(0, +) / Double(ly.count)
+            var sxy = 0.0, sxx = 0.0
+            for (a, b) in zip(lx, ly) { sxy += (a - mx) * (b - my); sxx += (a - mx) * (a - mx) }
+            slopes.append(sxy / sxx)
+        }
+        return Part(fixedPointError: fixedPointError, mcError: mcError, oneStepError: oneStepError, bias2: bias2, variance: variance,
+                    finals: finals, slopes: slopes, curve: curve)
+    }
+
+    public func evidence(from results: [(unit: RunUnit, result: UnitResult)], scale: Scale) throws -> Evidence {
+        guard results.count == 8 else { throw ClaimError.missingResults("\(results.count) of 8 graph units") }
+        let checkpoints = Self.checkpoints(scale), lambdas = Self.lambdas, seeds = Self.seeds(scale)
+        let alpha = StatisticalPolicy.claimAlpha
+        let graphs = results.map(\.result.graph)
+        func judge(_ pick: (UnitResult) -> Part) -> (checks: [Check], curve: [Double], biasVar: [[Double]]) {
+            let parts = results.map { pick($0.result) }
+            let n = Double(parts.count)
+            let fixedPointError = parts.map(\.fixedPointError).max()!, mcError = parts.map(\.mcError).max()!, oneStepError = parts.map(\.oneStepError).max()!
+            let finals = parts.flatMap(\.finals), slopes = parts.flatMap(\.slopes)
+            let curve = checkpoints.indices.map { c in parts.reduce(0) { $0 + $1.curve[c] } / n }
+            let bias2 = lambdas.indices.map { l in parts.reduce(0) { $0 + $1.bias2[l] } / n }
+            let variance = lambdas.indices.map { l in parts.reduce(0) { $0 + $1.variance[l] } / n }
             let tau = 0.01
             var tFinal = TTest.oneSample(finals, mu0: tau, alternative: .less, alpha: alpha, label: "mean final relative error")
             let sdFinal = Summary(finals).sd
@@ -127,31 +169,31 @@ public struct BackpropQTD: SingleRunClaim {
                        detail: "bias² \(fmt(bias2[0], 3)) -> \(fmt(bias2[lambdas.count - 1], 2)), variance \(fmt(variance[0], 3)) -> \(fmt(variance[lambdas.count - 1], 3)) (mean over graphs, summed over Q-nodes)"),
             ], curve, [bias2, variance])
         }
-        let real = try judge(.averageWithinSource)
-        let mutant = try judge(.sumAll)
+        let real = judge(\.real)
+        let mutant = judge(\.mutant)
         let xs = checkpoints.map(Double.init)
         let convergence = Figure(id: "td-convergence", title: "Tabular graph TD (step 1/n): relative squared error",
                                  xLabel: "forward passes N", yLabel: "Σ E[(Q_w - Q)^2] / Σ E[Q^2]", logX: true, logY: true,
                                  series: [
-                                    .init("graph TD (average within a source)", x: xs, y: real.curve, style: .linespoints),
-                                    .init("mutant: edges of one source summed", x: xs, y: mutant.curve, style: .linespoints),
-                                    .init("reference slope -1", x: [xs.first!, xs.last!], y: [real.curve.first!, real.curve.first! * xs.first! / xs.last!]),
+                                    .init("graph TD", x: xs, y: real.curve, style: .linespoints),
+                                    .init("mutant: source summed", x: xs, y: mutant.curve, style: .linespoints),
+                                    .init("slope -1", x: [xs.first!, xs.last!], y: [real.curve.first!, real.curve.first! * xs.first! / xs.last!]),
                                  ],
                                  caption: "Tabular TD converges to the exact Q at the 1/N Monte Carlo rate; summing the equivalent edges of one source converges to a wrong fixed point.")
         let tradeoff = Figure(id: "lambda-bias-variance", title: "Graph λ-return: exact bias² and variance of the target vs λ",
-                              xLabel: "λ", yLabel: "per graph, summed over Q-nodes",
+                              xLabel: "λ", yLabel: "bias², variance of G^λ", logY: true,
                               series: [
-                                .init("bias² = E[(E[G^λ | Sc] - Q)^2]", x: lambdas, y: real.biasVar[0], style: .linespoints),
-                                .init("variance = E[Var(G^λ | Sc)]", x: lambdas, y: real.biasVar[1], style: .linespoints),
-                                .init("mean squared error of the target", x: lambdas, y: zip(real.biasVar[0], real.biasVar[1]).map(+), style: .linespoints),
+                                .init("bias²", x: lambdas, y: real.biasVar[0].map { max($0, 1e-6) }, style: .linespoints),
+                                .init("variance", x: lambdas, y: real.biasVar[1], style: .linespoints),
+                                .init("bias² + variance", x: lambdas, y: zip(real.biasVar[0], real.biasVar[1]).map(+), style: .linespoints),
                               ],
-                              caption: "With a partly trained Q_w, λ = 0 bootstraps on biased Q-values with little noise, λ = 1 is the unbiased but noisy Monte Carlo return; intermediate λ trade one for the other.")
+                              caption: "bias² = E[(E[G^λ | Sc] - Q)^2] and variance = E[Var(G^λ | Sc)] per graph, summed over Q-nodes (bias² at λ = 1 is exactly 0, drawn at 1e-6). With a partly trained Q_w, λ = 0 bootstraps on biased Q-values with little noise, λ = 1 is the unbiased but noisy Monte Carlo return; intermediate λ trade one for the other.")
         return Evidence(
             headline: "Tabular graph TD reaches relative error \(fmt(real.curve.last!, 2)) after \(checkpoints.last!) passes (slope ≈ -1 in N); the λ-return is exactly the MC return at λ = 1 and TD(0) at λ = 0, bias² \(fmt(real.biasVar[0][0], 2)) -> 0 while variance \(fmt(real.biasVar[1][0], 2)) -> \(fmt(real.biasVar[1].last!, 2)).",
             setup: [
-                "Graphs: Figures 1, 5, 6, 7 (structures rebuilt from the text) and 4 random SCGs (4-8 nodes, 1-3 costs, bypass edges); separate per-cost networks",
+                "Graphs (one unit each): \(graphs.joined(separator: ", ")); Figures rebuilt from the text, random SCGs (4-8 nodes, 1-3 costs, bypass edges); separate per-cost networks",
                 "TD: tabular, step 1/n per table entry, one forward pass then one synchronous backward pass (Algorithm 1); \(seeds) seeds per graph; errors at N = \(checkpoints.map(String.init).joined(separator: ", "))",
-                "λ-return (Appendix 4.1, γ = 1): δ_X = (R_X[Q] - Q_X) + λ R_X[δ], R_X averaging within a source and summing across; checked on every configuration for Q_w after 100 passes at step 0.2",
+                "λ-return (Appendix 4.1, γ = 1): δ_X = (R_X[Q] - Q_X) + λ R_X[δ], R_X averaging within a source and summing across; checked on every configuration for Q_w after 25 passes at step 0.2 (early in training)",
                 "Bias² and variance of G^λ given each scope computed exactly by enumeration, λ = 0, 0.1, ..., 1",
                 "Family alpha \(fmt(alpha)), Holm over 2 tests; power stated at a true error of 0.005 and a true slope of -1",
             ],

@@ -99,8 +99,8 @@ public struct BackpropQTheorem1: SingleRunClaim {
         let figure = Figure(id: "exact-bias", title: "Theorem 1 on random SCGs: exact max |E[g] - ∇J| per graph",
                             xLabel: "random SCG (sorted by the mutant's bias)", yLabel: "max over parameters of |E[g] - ∇J|", logY: true,
                             series: [
-                                .init("Eq. 1 with the frontier scope", x: order.indices.map(Double.init), y: order.map { max(realBias[$0], 1e-17) }, style: .points),
-                                .init("mutant: Q_X(x) = E[f | X = x] (bypass ancestor dropped)", x: order.indices.map(Double.init), y: order.map { max(mutantBias[$0], 1e-17) }, style: .points),
+                                .init("Eq. 1, frontier scope", x: order.indices.map(Double.init), y: order.map { max(realBias[$0], 1e-17) }, style: .points),
+                                .init("mutant: scope {X}", x: order.indices.map(Double.init), y: order.map { max(mutantBias[$0], 1e-17) }, style: .points),
                             ],
                             caption: "With the frontier scope of Eq. 1-2 the estimator is exact to rounding (~1e-16) on every graph; dropping the bypass ancestors from the scope biases it on every graph with a bypass (values at 1e-17 are exact zeros).")
         let rows = truth7.indices.map { k in [ "θ_\(k + 1)", fmt(truth7[k], 5), fmt(real.means[k], 5), fmt(mutant.means[k], 5) ] }

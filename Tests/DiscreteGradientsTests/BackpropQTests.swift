@@ -178,3 +178,83 @@ import DiscreteGradients
         #expect(learned.squaredError(exact, trueQ: truth) < 1e-2 * start)
     }
 }
+
+/// Learning techniques and Theorem 2 on small graphs (fixed seeds; thresholds ~10x the errors seen).
+@Suite struct BackpropQLearningTests {
+    @Test func replayAndSlowTargetConvergeOnFigure7() {
+        var s = RandomStream(seed: 21)
+        let g = PaperExampleGraphs.figure7(&s)
+        let exact = ExactEnumeration(g)
+        let net = BackpropQNetwork.separate(g).spanningTree(.chain).mergedWherePossible()
+        let truth = net.exactQ(exact)
+        var replay = LearnedQNetwork(net, kind: .tabular)
+        var slow = LearnedQNetwork(net, kind: .tabular, tracking: 0.05)
+        var buffer: [[Int]] = []
+        let start = replay.squaredError(exact, trueQ: truth)
+        for _ in 0..<3000 {
+            let x = g.sample(&s)
+            buffer.append(x)
+            for j in net.updateOrder { replay.replayUpdate(j, stored: buffer[s.integer(below: buffer.count)], &s, step: .visitCount(power: 0.7)) }
+            slow.tdUpdate(x, step: .visitCount(power: 0.7))
+        }
+        #expect(replay.squaredError(exact, trueQ: truth) < 0.02 * start)
+        #expect(slow.squaredError(exact, trueQ: truth) < 0.02 * start)
+    }
+
+    @Test func slowTargetLagsButConservesTheLearnedParameters() {
+        var q = QApproximator(kind: .tabular, arities: [2], tracking: 0.1)
+        q.update([1], delta: 1, step: .constant(1))
+        #expect(q.value([1]) == 1)                      // learned = theta_t + Delta theta
+        #expect(abs(q.targetValue([1]) - 0.1) < 1e-15)  // theta_t moved by tau * Delta theta
+    }
+
+    @Test func linearTDHasAPositiveFloorButTheoremTwoStillHolds() {
+        var s = RandomStream(seed: 22)
+        let g = PaperExampleGraphs.chain(length: 5, bypass: true, &s)
+        let exact = ExactEnumeration(g)
+        let net = BackpropQNetwork.forCost(0, in: g)
+        let truth = net.exactQ(exact)
+        var learned = LearnedQNetwork(net, kind: .linear)
+        for _ in 0..<2000 { learned.tdStep(&s, step: .constant(0.05)) }
+        let (edge, h) = learned.errors(exact, trueQ: truth)
+        let eps = edge.max()!
+        #expect(eps > 0)
+        for (j, l) in net.depths.enumerated() { #expect(h[j] <= Double(l * l) * eps + 1e-12) }
+    }
+
+    @Test func advantageKeepsTheGradientExact() {
+        var s = RandomStream(seed: 23)
+        for _ in 0..<10 {
+            let g = RandomSCG.make(RandomSCG.Options(), &s)
+            let exact = ExactEnumeration(g)
+            let net = BackpropQNetwork.separate(g)
+            let q = net.exactQ(exact)
+            let local: (Int, [Int]) -> Double = { i, x in
+                net.qNodes.indices.filter { net.qNodes[$0].node == i }.reduce(0.0) { acc, j in
+                    acc + q[j][net.scopeCode(j, x)] - AdvantageBaseline.stateValue(g, node: i, x) { q[j][net.scopeCode(j, $0)] }
+                }
+            }
+            let m = exact.moments { BackpropQGradient.flatten(BackpropQGradient.estimate(g, $0, localCost: local)) }
+            #expect(m.maxBias(against: BackpropQGradient.flatten(exact.gradient())) < 1e-10)
+        }
+    }
+}
+
+@Suite struct BackpropQAdvantageTests {
+    /// Figure 8(a): on a chain, Q_X(x) = E_{Y|x}[Q_Y(Y)], so the parent's Q is exactly the state value at Y.
+    @Test func parentBaselineIsTheStateValueOnAChain() {
+        var s = RandomStream(seed: 31)
+        let g = PaperExampleGraphs.chain(length: 4, bypass: false, &s)
+        let exact = ExactEnumeration(g)
+        let net = BackpropQNetwork.forCost(0, in: g)
+        let q = net.exactQ(exact)
+        let value: (Int, [Int]) -> Double = { j, x in q[j][net.scopeCode(j, x)] }
+        for x in exact.configurations {
+            for (j, node) in net.qNodes.enumerated() where node.node > 0 {
+                let parent = AdvantageBaseline.parentAverage(net, qNode: j, x, q: value)
+                let state = AdvantageBaseline.stateValue(g, node: node.node, x) { q[j][net.scopeCode(j, $0)] }
+                #expect(abs(parent - state) < 1e-12)
+            }
+        }
+    }
+}

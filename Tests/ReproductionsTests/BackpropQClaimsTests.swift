@@ -10,9 +10,7 @@ import Verification
 @Suite struct BackpropQClaimsTests {
     func smoke(_ id: String) throws -> Evidence {
         let claim = try #require(Registry.claim(id))
-        let context = RunContext(claimID: id, unit: RunUnit("main"), scale: .smoke, masterSeed: 1)
-        let result = try claim.run(RunUnit("main"), context: context)
-        return try claim.evidenceErased(from: result, unit: RunUnit("main"), scale: .smoke)
+        return try claim.backpropQSmokeEvidence()
     }
 
     @Test(arguments: ["bpq.theorem1", "bpq.rao-blackwell", "bpq.error-bound", "bpq.merging", "bpq.td", "bpq.techniques"])
@@ -32,9 +30,11 @@ import Verification
 }
 
 extension Claim {
-    /// Evidence from one unit's result, through the claim's own evaluation.
-    func evidenceErased(from result: Any, unit: RunUnit, scale: Scale) throws -> Evidence {
-        guard let typed = result as? UnitResult else { throw ClaimError.failed("unit result of the wrong type") }
-        return try evidence(from: [(unit: unit, result: typed)], scale: scale)
+    /// Runs every unit at smoke scale (master seed 1) and evaluates the claim.
+    func backpropQSmokeEvidence() throws -> Evidence {
+        let results = try units(at: .smoke).map { unit in
+            (unit: unit, result: try run(unit, context: RunContext(claimID: id, unit: unit, scale: .smoke, masterSeed: 1)))
+        }
+        return try evidence(from: results, scale: .smoke)
     }
 }

@@ -79,10 +79,9 @@ public struct LearnedQNetwork: Sendable {
         let tabs = tables
         for (x, p) in zip(exact.configurations, exact.probabilities) {
             for j in approximators.indices {
-                let qx = tabs[j][network.scopeCode(j, x)]
-                let e = qx - trueQ[j][network.scopeCode(j, x)]
+                let c = network.scopeCode(j, x)
+                let e = tabs[j][c] - trueQ[j][c]
                 h[j] += p * e * e
-                _ = qx
             }
         }
         for j in approximators.indices {

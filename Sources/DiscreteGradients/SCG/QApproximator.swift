@@ -1,3 +1,5 @@
+import Foundation
+
 /// A learned Q-function Q_w(Sc_X) (Section 3.1): linear in features of the scope's values,
 /// trained by the one-step SGD rule w <- w + alpha (Q_tar - Q_w) grad_w Q_w.
 ///
@@ -91,4 +93,3 @@ public struct QApproximator: Sendable, Codable {
 extension Double {
     static func pow(_ x: Double, _ p: Double) -> Double { p == 1 ? x : Foundation.pow(x, p) }
 }
-import Foundation
