@@ -142,13 +142,13 @@ public struct HNCATheorem1: SingleRunClaim {
                 let r = real.ratios.filter { $0.encoding == enc && $0.lastLayer == last }.map { max($0.ratio, 1e-6) }
                 guard !r.isEmpty else { continue }
                 let c = ecdf(r)
-                series.append(.init("\(enc == .zeroOne ? "{0,1}" : "{-1,+1}") units, \(last ? "last hidden layer (child: softmax)" : "earlier layers (Bernoulli children)")",
+                series.append(.init("\(enc == .zeroOne ? "0/1" : "±1") units, \(last ? "last layer (softmax child)" : "earlier layers")",
                                     x: c.x, y: c.y, style: .steps))
             }
         }
         let mutantRatios = mutant.ratios.map(\.ratio).filter { $0.isFinite }
-        if !mutantRatios.isEmpty { let c = ecdf(mutantRatios.map { max($0, 1e-6) }); series.append(.init("mutant: rho normalised by realised outcome", x: c.x, y: c.y, style: .steps)) }
-        if !fReal.ratios.isEmpty { let c = ecdf(fReal.ratios.map { max($0, 1e-6) }); series.append(.init("f-HNCA per component (Appendix H)", x: c.x, y: c.y, style: .steps)) }
+        if !mutantRatios.isEmpty { let c = ecdf(mutantRatios.map { max($0, 1e-6) }); series.append(.init("mutant: realised normaliser", x: c.x, y: c.y, style: .steps)) }
+        if !fReal.ratios.isEmpty { let c = ecdf(fReal.ratios.map { max($0, 1e-6) }); series.append(.init("f-HNCA components (App. H)", x: c.x, y: c.y, style: .steps)) }
         series.append(.init("ratio = 1 (the bound)", x: [1, 1], y: [0, 1]))
         let all = real.ratios.map(\.ratio)
         let quantiles = [0.1, 0.25, 0.5, 0.75, 0.9, 1.0]
