@@ -127,6 +127,7 @@ public struct HNCAEfficiency: SingleRunClaim {
                 "Minibatch of \(batch); forward = sampling every unit; backward = HNCA learning signals (messages from the second hidden layer and the softmax output) plus the batch-mean gradient",
                 "Operations counted by the code as it runs (OperationCount: multiply-adds and exp/log); times are process CPU times, medians of \(repeats) timings (each looping ≥ 2 ms) in the same process",
                 "Efficient = constant-time counterfactual logits with cached exponentials; naive = every counterfactual logit recomputed from scratch (a gemm of w x w per example)",
+                "No hypothesis test (alpha not used): operation counts are deterministic; the thresholds on fitted slopes (|slope| < 0.15 vs slope in 0.85-1.15) are the checks",
             ],
             checks: checks,
             negativeControls: [NegativeControl(name: "naive pass as the efficient one", bug: "recomputes each child's logit from scratch for every parent (θ·x' + b) instead of l + θ_i(v - x_i)", checks: mutant)],

@@ -62,3 +62,31 @@ enum HNCAProblems {
 }
 
 func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).map { abs($0 - $1) }.max() ?? 0 }
+
+/// Known-function problems for f-HNCA (Eq. 6, Appendix H).
+enum KnownFunctionProblems {
+    static func count(_ scale: Scale) -> Int {
+        switch scale { case .smoke: 20; case .quick: 150; case .paper: 500 }
+    }
+    static func random(_ n: Int, stream: inout RandomStream) -> [KnownFunctionNetwork] {
+        (0..<n).map { k in
+            let depth = 1 + stream.integer(below: 3)
+            let widths = (0..<depth).map { _ in 1 + stream.integer(below: 4) }
+            return KnownFunctionNetwork.random(inputs: 1 + stream.integer(below: 3), widths: widths,
+                                               encoding: k % 2 == 0 ? .zeroOne : .plusMinusOne,
+                                               scale: stream.uniform(0.5, 2.5), stream: &stream)
+        }
+    }
+    static func label(_ n: KnownFunctionNetwork) -> String {
+        "\(n.layers.map(\.unitCount)) \(n.layers[0].encoding == .zeroOne ? "{0,1}" : "{-1,+1}")"
+    }
+    /// Exact per-parameter moments of one component's estimator (nil: the sum over components).
+    static func moments(_ net: KnownFunctionNetwork, component: Int?, _ estimator: @escaping ([[Double]]) -> [[Double]]) -> ExactMoments {
+        ExactMoments(over: net.configurations(), estimator: { c in
+            let per = estimator(c.values)
+            if let i = component { return per[i] }
+            return per.dropFirst().reduce(per[0]) { zip($0, $1).map(+) }
+        }, probability: { $0.p })
+    }
+    static func sum(_ per: [[Double]]) -> [Double] { per.dropFirst().reduce(per[0]) { zip($0, $1).map(+) } }
+}

@@ -14,7 +14,7 @@ public struct HNCATheorem1: SingleRunClaim {
     public let paper = "HNCA (Young, 2022)"
     public let source = "Section 1.1, Theorem 1 (proof in Appendix C)"
     public let statement = "\"Theorem 1. V(Ĝ^HNCA_Φ) ≤ V(Ĝ^RE_Φ), where V(X) stand for the elementwise variance of random vector X, and the inequality holds elementwise.\""
-    public let summary = "Var(HNCA) <= Var(REINFORCE) per parameter"
+    public let summary = "Var(HNCA) <= Var(REINFORCE) per parameter (also f-HNCA, App. H)"
     public init() {}
 
     func monteCarloDraws(_ scale: Scale) -> Int {
@@ -95,6 +95,30 @@ public struct HNCATheorem1: SingleRunClaim {
         return Outcome(checks: [exact, mcCheck], ratios: ratios, rows: rows)
     }
 
+    /// Appendix H: per function component, Var(f-HNCA component) <= Var(REINFORCE component).
+    func judgeF(_ variant: KnownFunctionNetwork.Variant, nets: [KnownFunctionNetwork]) -> (check: Check, ratios: [Double]) {
+        var violations = 0, checked = 0, worst = -Double.infinity
+        var ratios: [Double] = []
+        for net in nets {
+            for i in net.layers.indices {
+                let h = KnownFunctionProblems.moments(net, component: i) { net.fHNCA($0, variant: variant) }
+                let r = KnownFunctionProblems.moments(net, component: i) { net.reinforce($0) }
+                for k in h.variance.indices where r.variance[k] > 0 || h.variance[k] > 0 {
+                    checked += 1
+                    if h.variance[k] > r.variance[k] + 1e-12 + 1e-9 * r.variance[k] { violations += 1 }
+                    if r.variance[k] > 1e-14 {
+                        ratios.append(h.variance[k] / r.variance[k])
+                        worst = max(worst, (h.variance[k] - r.variance[k]) / r.variance[k])
+                    }
+                }
+            }
+        }
+        return (Check.exact("Appendix H (f-HNCA) exact variances",
+            asserts: "per function component f^i, Var(f-HNCA_i) ≤ Var(REINFORCE_i) for each of \(checked) (component, parameter) pairs of \(nets.count) random known-function networks (tolerance for rounding only)",
+            passed: violations == 0,
+            detail: "\(violations) violations; largest relative excess \(fmt(worst, 3)); median ratio \(fmt(Summary.median(ratios), 3))"), ratios)
+    }
+
     public func evidence(context: RunContext) throws -> Evidence {
         var s = context.stream("networks")
         let problems = HNCAProblems.random(HNCAProblems.count(context.scale), stream: &s)
@@ -104,6 +128,9 @@ public struct HNCATheorem1: SingleRunClaim {
         let real = judge(NetworkHNCA(), problems: problems, mc: mc, scale: context.scale, stream: master.split(0))
         let mutant = judge(NetworkHNCA(variant: .realisedNormaliser), problems: problems, mc: mc, scale: context.scale, stream: master.split(1))
         guard real.ratios.allSatisfy({ $0.ratio.isFinite }) else { throw ClaimError.nonFinite("variance ratio") }
+        var sf = context.stream("known-function-networks")
+        let fNets = KnownFunctionProblems.random(KnownFunctionProblems.count(context.scale), stream: &sf)
+        let fReal = judgeF(.paper, nets: fNets), fMutant = judgeF(.realisedNormaliser, nets: fNets)
 
         func ecdf(_ xs: [Double]) -> (x: [Double], y: [Double]) {
             let sorted = xs.sorted()
@@ -115,12 +142,13 @@ public struct HNCATheorem1: SingleRunClaim {
                 let r = real.ratios.filter { $0.encoding == enc && $0.lastLayer == last }.map { max($0.ratio, 1e-6) }
                 guard !r.isEmpty else { continue }
                 let c = ecdf(r)
-                series.append(.init("\(enc == .zeroOne ? "{0,1}" : "{-1,+1}") units, \(last ? "last hidden layer (child: softmax)" : "earlier layers (Bernoulli children)")",
+                series.append(.init("\(enc == .zeroOne ? "0/1" : "±1") units, \(last ? "last layer (softmax child)" : "earlier layers")",
                                     x: c.x, y: c.y, style: .steps))
             }
         }
         let mutantRatios = mutant.ratios.map(\.ratio).filter { $0.isFinite }
-        if !mutantRatios.isEmpty { let c = ecdf(mutantRatios.map { max($0, 1e-6) }); series.append(.init("mutant: rho normalised by realised outcome", x: c.x, y: c.y, style: .steps)) }
+        if !mutantRatios.isEmpty { let c = ecdf(mutantRatios.map { max($0, 1e-6) }); series.append(.init("mutant: realised normaliser", x: c.x, y: c.y, style: .steps)) }
+        if !fReal.ratios.isEmpty { let c = ecdf(fReal.ratios.map { max($0, 1e-6) }); series.append(.init("f-HNCA components (App. H)", x: c.x, y: c.y, style: .steps)) }
         series.append(.init("ratio = 1 (the bound)", x: [1, 1], y: [0, 1]))
         let all = real.ratios.map(\.ratio)
         let quantiles = [0.1, 0.25, 0.5, 0.75, 0.9, 1.0]
@@ -131,12 +159,14 @@ public struct HNCATheorem1: SingleRunClaim {
                 "\(problems.count) random networks (as in hnca.unbiased): depth 1-3, widths 1-4, {0,1} and {-1,+1} units, N(0, s²) parameters with s ~ U(0.5, 2.5), N(0, 1) reward tables",
                 "Exact variances by enumeration, two-pass (Σ p (g - mean)²); output-layer parameters use REINFORCE in both estimators, so their ratio is exactly 1 and they are excluded from the distribution",
                 "Monte Carlo: \(monteCarloDraws(context.scale)) forward passes per network on \(mc.count) fixed networks; HNCA and REINFORCE computed on the same pass (common random numbers); D = |HNCA - g*|² - |RE - g*|² summed over hidden parameters",
+                "Appendix H: \(fNets.count) random known-function networks (as in hnca.unbiased), per component f^i: f-HNCA_i vs REINFORCE_i (units trained on the components they are ancestors of)",
                 "Family alpha \(fmt(StatisticalPolicy.claimAlpha)), Holm over the \(mc.count) paired tests; power stated at standardised effect \(designEffect)",
             ],
-            checks: real.checks,
+            checks: real.checks + [fReal.check],
             negativeControls: [NegativeControl(name: "rho normalised by the realised outcome",
                                                bug: "divides q_1 - q_0 by q_Φ (the children's probability under the sampled output) instead of p q_1 + (1 - p) q_0: still unbiased, but no longer a conditional expectation of REINFORCE",
-                                               checks: mutant.checks)],
+                                               checks: mutant.checks),
+                               NegativeControl(name: "f-HNCA: rho normalised by the realised outcome", bug: "the same bug in f-HNCA (Eq. 5): ρ(φ) = q_φ / q_Φ", checks: [fMutant.check])],
             tables: [
                 Table(title: "Quantiles of Var(HNCA) / Var(REINFORCE) over hidden parameters (exact)", columns: quantiles.map { "q\(Int($0 * 100))" }, rows: [qRow]),
                 Table(title: "Monte Carlo (common random numbers)", columns: ["network", "draws", "mean |HNCA - g*|²", "mean |RE - g*|²", "ratio", "t", "p (Holm)"], rows: real.rows),
