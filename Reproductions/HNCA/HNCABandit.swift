@@ -39,7 +39,7 @@ public struct HNCABandit: Claim {
 
     func settings(_ scale: Scale) -> Settings {
         switch scale {
-        case .smoke: Settings(epochs: 2, seeds: 2, controlSeeds: 2, learningRate: 1e-3, trainLimit: 300, testLimit: 100, paperData: false)
+        case .smoke: Settings(epochs: 2, seeds: 2, controlSeeds: 2, learningRate: 1e-3, trainLimit: 200, testLimit: 100, paperData: false)
         case .quick: Settings(epochs: 10, seeds: 6, controlSeeds: 8, learningRate: 1e-3, trainLimit: nil, testLimit: nil, paperData: false)
         case .paper: Settings(epochs: 100, seeds: 5, controlSeeds: 5, learningRate: 1e-4, trainLimit: nil, testLimit: nil, paperData: true)
         }
