@@ -335,7 +335,11 @@ public final class BanditTrainer {
                                                     let forMinus = (childUp[j] ? em : ep) + j * H + i0
                                                     let f = plus * UnsafeRawPointer(forPlus).loadUnaligned(as: SIMD4<Double>.self)
                                                         + minus * UnsafeRawPointer(forMinus).loadUnaligned(as: SIMD4<Double>.self)
-                                                    return pointwiseMin(pointwiseMax(f * odds[j], loVector), hiVector) + 1
+                                                    // Clip the counterfactual odds (pointwiseMin/Max are not inlined here).
+                                                    var o = f * odds[j]
+                                                    o.replace(with: loVector, where: o .< loVector)
+                                                    o.replace(with: hiVector, where: o .> hiVector)
+                                                    return o + 1
                                                 }
                                                 var j0 = 0
                                                 while j0 < C {
