@@ -38,11 +38,18 @@ public enum HNCAVariant: String, Codable, Sendable, CaseIterable {
     case missingNormaliser
     /// Algorithm 1's {0, 1} formulas (l + theta (1 - x), l - theta x) used whatever the encoding.
     case zeroOneFormula
+    /// rho normalised by the children's probability under the unit's sampled output, q_Phi,
+    /// instead of its expectation over outputs q_bar: (q1 - q0) / q_Phi. Still unbiased (the
+    /// expectation of 1 / q_Phi given the Markov blanket is 1 / q_bar) but not a conditional
+    /// expectation of REINFORCE, so Theorem 1's variance bound need not hold.
+    case realisedNormaliser
+
+    var shiftsLikePaper: Bool { self == .paper || self == .missingNormaliser || self == .realisedNormaliser }
 
     /// The shift of a child's logit per unit of theta_i when parent i (currently x) is set to v.
     @inlinable func shift(to v: Double, from x: Double) -> Double {
         switch self {
-        case .paper, .missingNormaliser: v - x
+        case .paper, .missingNormaliser, .realisedNormaliser: v - x
         case .ignoresCurrentValue: v
         case .zeroOneFormula: v > x ? 1 - x : (v < x ? -x : 0)
         }
@@ -54,7 +61,7 @@ enum Messages {
 
     static func bernoulli(_ child: BernoulliLayer, _ s: BernoulliLayerSample, parentEncoding enc: UnitEncoding,
                           method: MessagePassing, variant: HNCAVariant, count: inout OperationCount) -> CounterfactualMessages {
-        if variant != .paper && variant != .missingNormaliser { return bernoulliDirect(child, s, enc, variant, &count) }
+        if variant.shiftsLikePaper == false { return bernoulliDirect(child, s, enc, variant, &count) }
         switch method {
         case .efficient: return bernoulliEfficient(child, s, enc, &count)
         case .direct: return bernoulliDirect(child, s, enc, variant, &count)
@@ -133,8 +140,8 @@ enum Messages {
         if w.data.contains(where: { abs(gap * $0) > 300 }) { return bernoulliDirect(child, s, enc, .paper, &count) }
         // expUp[i * n + c] = exp(gap theta_ci), expDown = exp(-gap theta_ci): [parents x children].
         var expUp = [Double](repeating: 0, count: m * n), expDown = expUp
-        for c in 0..<n { for i in 0..<m { let t = gap * w.data[c * m + i]; expUp[i * n + c] = exp(t); expDown[i * n + c] = exp(-t) } }
-        count.transcendentals += 2 * m * n
+        for c in 0..<n { for i in 0..<m { let e = exp(gap * w.data[c * m + i]); expUp[i * n + c] = e; expDown[i * n + c] = 1 / e } }
+        count.transcendentals += m * n
         let lo: Double = child.clip.map { 1 / (1 - $0) } ?? 1
         let hi: Double = child.clip.map { 1 / $0 } ?? .infinity
         var on = Matrix(rows: batch, cols: m), off = on
@@ -196,7 +203,7 @@ enum Messages {
 
     static func softmax(_ out: SoftmaxLayer, _ s: SoftmaxLayerSample, parentEncoding enc: UnitEncoding,
                         method: MessagePassing, variant: HNCAVariant, count: inout OperationCount) -> CounterfactualMessages {
-        if variant != .paper && variant != .missingNormaliser { return softmaxDirect(out, s, enc, variant, &count) }
+        if variant.shiftsLikePaper == false { return softmaxDirect(out, s, enc, variant, &count) }
         switch method {
         case .efficient: return softmaxEfficient(out, s, enc, &count)
         case .direct: return softmaxDirect(out, s, enc, variant, &count)

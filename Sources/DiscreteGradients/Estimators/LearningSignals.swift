@@ -27,6 +27,13 @@ public struct LearningSignals: Sendable {
         return NetworkGradient(hidden: Array(layers.dropLast()), output: layers.last!)
     }
 
+    /// `mean(over:)`, counting its multiply-adds (one per parameter and example).
+    public func mean(over sample: NetworkSample, count: inout OperationCount) -> NetworkGradient {
+        let g = mean(over: sample)
+        count.multiplyAdds += g.count * sample.batchSize
+        return g
+    }
+
     /// Per-parameter sample variance (divisor n - 1) of the per-example estimates across the
     /// minibatch: the paper's gradient-variance metric (Figure 1) before averaging over parameters.
     public func variance(over sample: NetworkSample) -> NetworkGradient {

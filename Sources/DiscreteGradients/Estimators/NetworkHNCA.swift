@@ -22,21 +22,43 @@ public struct NetworkHNCA: BanditEstimator {
                         count: inout OperationCount) -> LearningSignals {
         precondition(rewards.count == sample.batchSize, "HNCA: \(rewards.count) rewards for a batch of \(sample.batchSize)")
         var hidden: [Matrix] = []
+        let all = self.messages(network, sample, count: &count)
         for k in network.hidden.indices {
             let layer = network.hidden[k], s = sample.hidden[k]
-            let m: CounterfactualMessages
-            if k + 1 < network.hidden.count {
-                m = Messages.bernoulli(network.hidden[k + 1], sample.hidden[k + 1], parentEncoding: layer.encoding,
-                                       method: messages, variant: variant, count: &count)
-            } else {
-                m = Messages.softmax(network.output, sample.output, parentEncoding: layer.encoding,
-                                     method: messages, variant: variant, count: &count)
-            }
-            hidden.append(combine(layer, s, m, rewards: rewards, baseline: baseline))
+            hidden.append(combine(layer, s, all[k], rewards: rewards, baseline: baseline))
             count.multiplyAdds += s.logits.data.count
         }
         return LearningSignals(hidden: hidden,
                                output: NetworkReinforce.softmaxScores(sample.output, rewards: rewards, baseline: baseline))
+    }
+
+    /// The messages each hidden layer receives from its children (the next hidden layer, or the
+    /// softmax output for the last one): log q_on and log q_off per example and unit.
+    public func messages(_ network: StochasticNetwork, _ sample: NetworkSample, count: inout OperationCount) -> [CounterfactualMessages] {
+        network.hidden.indices.map { k in
+            let enc = network.hidden[k].encoding
+            if k + 1 < network.hidden.count {
+                return Messages.bernoulli(network.hidden[k + 1], sample.hidden[k + 1], parentEncoding: enc,
+                                          method: messages, variant: variant, count: &count)
+            }
+            return Messages.softmax(network.output, sample.output, parentEncoding: enc, method: messages, variant: variant, count: &count)
+        }
+    }
+    public func messages(_ network: StochasticNetwork, _ sample: NetworkSample) -> [CounterfactualMessages] {
+        var c = OperationCount()
+        return messages(network, sample, count: &c)
+    }
+
+    /// P(Phi = on | mb(Phi)) = p q_on / (p q_on + (1 - p) q_off) (Eq. 2) for every unit of hidden
+    /// layer k and example, from the messages: what rho means, checkable by enumeration.
+    public static func posteriorOn(_ layer: BernoulliLayer, _ s: BernoulliLayerSample, _ m: CounterfactualMessages) -> Matrix {
+        var post = Matrix(rows: s.logits.rows, cols: s.logits.cols)
+        for k in post.data.indices {
+            let p = s.probabilities.data[k]
+            let a = log(p) + m.logOn.data[k], b = log1p(-p) + m.logOff.data[k]
+            post.data[k] = 1 / (1 + exp(b - a))
+        }
+        return post
     }
 
     /// sigma'(l) (q_on - q_off) / (p q_on + (1 - p) q_off) (R - baseline), in log space: the
@@ -55,6 +77,9 @@ public struct NetworkHNCA: BanditEstimator {
                 let ratio: Double
                 if variant == .missingNormaliser {
                     ratio = exp(lOn) - exp(lOff)
+                } else if variant == .realisedNormaliser {
+                    let realised = layer.encoding.fired(s.values.data[k]) ? lOn : lOff
+                    ratio = exp(lOn - realised) - exp(lOff - realised)
                 } else {
                     let top = max(lOn, lOff)
                     let qOn = exp(lOn - top), qOff = exp(lOff - top)

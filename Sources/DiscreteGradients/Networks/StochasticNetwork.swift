@@ -43,6 +43,16 @@ public struct StochasticNetwork: Codable, Sendable, Equatable {
         return NetworkSample(hidden: layers, output: output.sample(x, stream: &stream))
     }
 
+    /// The forward pass, counting its arithmetic (one multiply-add per edge and example, one
+    /// transcendental per unit and example) for cost comparisons with the backward pass.
+    public func sample(_ input: Matrix, stream: inout RandomStream, count: inout OperationCount) -> NetworkSample {
+        let s = sample(input, stream: &stream)
+        for layer in hidden { count.multiplyAdds += input.rows * layer.inputCount * layer.unitCount; count.transcendentals += input.rows * layer.unitCount }
+        count.multiplyAdds += input.rows * output.inputCount * output.actionCount
+        count.transcendentals += input.rows * output.actionCount
+        return s
+    }
+
     /// The forward computations for given outcomes (the exact oracle scores configurations so).
     public func evaluate(_ input: Matrix, hiddenValues: [Matrix], actions: [Int]) -> NetworkSample {
         precondition(hiddenValues.count == hidden.count, "evaluate: \(hiddenValues.count) value matrices for \(hidden.count) layers")
@@ -85,4 +95,26 @@ public struct NetworkSample: Sendable {
     public init(hidden: [BernoulliLayerSample], output: SoftmaxLayerSample) { self.hidden = hidden; self.output = output }
     public var actions: [Int] { output.actions }
     public var batchSize: Int { output.batchSize }
+}
+
+public extension StochasticNetwork {
+    /// A network with N(0, scale^2) weights and biases: the random small networks the exact
+    /// checks and tests draw (depth = hiddenSizes.count, possibly 0).
+    static func random(inputs: Int, hiddenSizes: [Int], actions: Int, encoding: UnitEncoding, clip: Double? = nil,
+                       scale: Double = 1, stream: inout RandomStream) -> StochasticNetwork {
+        func params(_ units: Int, _ ins: Int) -> LayerParameters {
+            var w = Matrix(rows: units, cols: ins)
+            for k in w.data.indices { w.data[k] = stream.normal(sd: scale) }
+            return LayerParameters(weights: w, bias: (0..<units).map { _ in stream.normal(sd: scale) })
+        }
+        var layers: [BernoulliLayer] = []
+        var width = inputs
+        for h in hiddenSizes {
+            let p = params(h, width)
+            layers.append(BernoulliLayer(weights: p.weights, bias: p.bias, encoding: encoding, clip: clip))
+            width = h
+        }
+        let o = params(actions, width)
+        return StochasticNetwork(hidden: layers, output: SoftmaxLayer(weights: o.weights, bias: o.bias))
+    }
 }
