@@ -328,23 +328,34 @@ public final class BanditTrainer {
                                                 let plus = UnsafeRawPointer(isPlus + i0).loadUnaligned(as: SIMD4<Double>.self)
                                                 let minus = UnsafeRawPointer(isMinus + i0).loadUnaligned(as: SIMD4<Double>.self)
                                                 var product = SIMD4<Double>(repeating: 1)
+                                                /// (1 + clip(a_j exp(2 c_j x_i W_ij))) for child j and the 4 parents of the block.
+                                                @inline(__always) func factor(_ j: Int) -> SIMD4<Double> {
+                                                    // exp(2 c_j x_i W_ij): exp(2W) when c_j x_i = +1, exp(-2W) otherwise.
+                                                    let forPlus = (childUp[j] ? ep : em) + j * H + i0
+                                                    let forMinus = (childUp[j] ? em : ep) + j * H + i0
+                                                    let f = plus * UnsafeRawPointer(forPlus).loadUnaligned(as: SIMD4<Double>.self)
+                                                        + minus * UnsafeRawPointer(forMinus).loadUnaligned(as: SIMD4<Double>.self)
+                                                    // Clip the counterfactual odds (pointwiseMin/Max are not inlined here).
+                                                    var o = f * odds[j]
+                                                    o.replace(with: loVector, where: o .< loVector)
+                                                    o.replace(with: hiVector, where: o .> hiVector)
+                                                    return o + 1
+                                                }
                                                 var j0 = 0
                                                 while j0 < C {
-                                                    // Up to 8 children at a time, then their 1 / (1 + a_j) at once
-                                                    // (each factor is at most 1 + 1e5, so 8 of them stay finite).
-                                                    let j1 = Swift.min(j0 + 8, C)
-                                                    var chunk = SIMD4<Double>(repeating: 1)
-                                                    for j in j0..<j1 {
-                                                        // exp(2 c_j x_i W_ij): exp(2W) when c_j x_i = +1, exp(-2W) otherwise.
-                                                        let forPlus = (childUp[j] ? ep : em) + j * H + i0
-                                                        let forMinus = (childUp[j] ? em : ep) + j * H + i0
-                                                        let factor = plus * UnsafeRawPointer(forPlus).loadUnaligned(as: SIMD4<Double>.self)
-                                                            + minus * UnsafeRawPointer(forMinus).loadUnaligned(as: SIMD4<Double>.self)
-                                                        let o = pointwiseMin(pointwiseMax(factor * odds[j], loVector), hiVector)
-                                                        chunk *= o + 1
+                                                    // Chunks of 8 children, then their 1 / (1 + a_j) at once (each factor is at
+                                                    // most 1 + 1e5, so 8 stay finite); four running products hide the latency.
+                                                    var chunk: SIMD4<Double>
+                                                    if j0 + 8 <= C {
+                                                        var c0 = factor(j0), c1 = factor(j0 + 1), c2 = factor(j0 + 2), c3 = factor(j0 + 3)
+                                                        c0 *= factor(j0 + 4); c1 *= factor(j0 + 5); c2 *= factor(j0 + 6); c3 *= factor(j0 + 7)
+                                                        chunk = (c0 * c1) * (c2 * c3)
+                                                    } else {
+                                                        chunk = SIMD4<Double>(repeating: 1)
+                                                        for j in j0..<C { chunk *= factor(j) }
                                                     }
                                                     product *= chunk * chunkInverse[j0 / 8]
-                                                    j0 = j1
+                                                    j0 += 8
                                                 }
                                                 UnsafeMutableRawPointer(den + i0).storeBytes(of: product, as: SIMD4<Double>.self)
                                                 i0 += 4

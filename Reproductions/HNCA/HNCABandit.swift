@@ -39,7 +39,7 @@ public struct HNCABandit: Claim {
 
     func settings(_ scale: Scale) -> Settings {
         switch scale {
-        case .smoke: Settings(epochs: 2, seeds: 2, controlSeeds: 2, learningRate: 1e-3, trainLimit: 300, testLimit: 100, paperData: false)
+        case .smoke: Settings(epochs: 2, seeds: 2, controlSeeds: 2, learningRate: 1e-3, trainLimit: 200, testLimit: 100, paperData: false)
         case .quick: Settings(epochs: 10, seeds: 6, controlSeeds: 8, learningRate: 1e-3, trainLimit: nil, testLimit: nil, paperData: false)
         case .paper: Settings(epochs: 100, seeds: 5, controlSeeds: 5, learningRate: 1e-4, trainLimit: nil, testLimit: nil, paperData: true)
         }
@@ -128,6 +128,7 @@ public struct HNCABandit: Claim {
     // MARK: Evidence
 
     public func evidence(from results: [(unit: RunUnit, result: BanditUnitResult)], scale: Scale) throws -> Evidence {
+        GSL.configure()   // GSL's default handler aborts; evidence may run in a process that ran no unit
         let s = settings(scale)
         let w = window(s.epochs)
         var runs: [String: [BanditUnitResult]] = [:]
@@ -241,7 +242,7 @@ public struct HNCABandit: Claim {
         return Evidence(
             headline: "ln-variance gap REINFORCE − HNCA (no baseline): \(varianceGap); test accuracy HNCA vs REINFORCE: \(accuracyGap) (\(dataset), \(s.epochs) epochs).",
             setup: [
-                "Data: \(dataset)" + (s.paperData ? "" : " (a real-MNIST subset; the paper uses the full 60000/10000 MNIST)"),
+                "Data set: \(dataset)" + (s.paperData ? "" : " (real MNIST digits, but a subset: the paper uses the full 60000/10000 MNIST)"),
                 "Network: 784 binary inputs (dynamic binarisation each epoch), 1/2/3 hidden layers of 200 Bernoulli units with outputs in {-1, +1}, softmax over 10 actions; Glorot-uniform weights, zero biases; probabilities clipped to [1e-5, 1 - 1e-5]",
                 "Training: reward 1 if the sampled action is the label; Adam (lr \(fmt(s.learningRate)), beta 0.9/0.999, eps 1e-8), batch 50, \(s.epochs) epochs" + (scale == .paper ? "" : " (the paper: lr 1e-4, 100 epochs; a larger lr here to learn within the budget)"),
                 "Baseline: exponential moving average of the batch-mean reward, decay 0.99, from earlier batches only",

