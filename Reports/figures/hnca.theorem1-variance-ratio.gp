@@ -1,0 +1,17 @@
+set terminal svg size 720,440 dynamic font 'Helvetica,13' background rgb 'white'
+set output 'hnca.theorem1-variance-ratio.svg.tmp'
+set title "Distribution of the exact Var(HNCA) / Var(REINFORCE) per hidden parameter"
+set xlabel "Var(HNCA) / Var(REINFORCE) (log scale)"
+set ylabel "fraction of parameters ≤ x"
+set key outside right top box
+set grid
+set datafile missing 'nan'
+set logscale x
+plot 'hnca.theorem1-variance-ratio.dat' index 0 using 1:2 with steps lw 2 title "0/1 units, last layer (softmax child)", \
+     'hnca.theorem1-variance-ratio.dat' index 1 using 1:2 with steps lw 2 title "0/1 units, earlier layers", \
+     'hnca.theorem1-variance-ratio.dat' index 2 using 1:2 with steps lw 2 title "±1 units, last layer (softmax child)", \
+     'hnca.theorem1-variance-ratio.dat' index 3 using 1:2 with steps lw 2 title "±1 units, earlier layers", \
+     'hnca.theorem1-variance-ratio.dat' index 4 using 1:2 with steps lw 2 title "mutant: realised normaliser", \
+     'hnca.theorem1-variance-ratio.dat' index 5 using 1:2 with steps lw 2 title "f-HNCA components (App. H)", \
+     'hnca.theorem1-variance-ratio.dat' index 6 using 1:2 with lines lw 2 title "ratio = 1 (the bound)"
+set output
