@@ -153,24 +153,24 @@ public struct HNCABandit: Claim {
             for b in [false, true] {
                 let re = try group(d, .reinforce, b), hn = try group(d, .hnca, b)
                 let tag = "depth \(d), \(b ? "baseline" : "no baseline")"
-                planned.append(Planned(check: 0, label: "ln Var REINFORCE > ln Var HNCA, \(tag)", better: re.map(logVariance), worse: hn.map(logVariance), design: designEffect[0]))
-                planned.append(Planned(check: 1, label: "train acc HNCA > REINFORCE, \(tag)", better: hn.map(finalTrain), worse: re.map(finalTrain), design: designEffect[1]))
-                planned.append(Planned(check: 1, label: "test acc HNCA > REINFORCE, \(tag)", better: hn.map(finalTest), worse: re.map(finalTest), design: designEffect[1]))
+                planned.append(Planned(check: 0, label: "ln Var: REINFORCE − HNCA, \(tag)", better: re.map(logVariance), worse: hn.map(logVariance), design: designEffect[0]))
+                planned.append(Planned(check: 1, label: "train acc: HNCA − REINFORCE, \(tag)", better: hn.map(finalTrain), worse: re.map(finalTrain), design: designEffect[1]))
+                planned.append(Planned(check: 1, label: "test acc: HNCA − REINFORCE, \(tag)", better: hn.map(finalTest), worse: re.map(finalTest), design: designEffect[1]))
             }
         }
         for c in [HiddenCredit.reinforce, .hnca] {
             for b in [false, true] {
                 for d in [1, 2] {
-                    planned.append(Planned(check: 2, label: "train acc depth \(d) > depth \(d + 1), \(c == .hnca ? "HNCA" : "REINFORCE"), \(b ? "baseline" : "no baseline")",
+                    planned.append(Planned(check: 2, label: "train acc: depth \(d) − depth \(d + 1), \(c == .hnca ? "HNCA" : "REINFORCE"), \(b ? "baseline" : "no baseline")",
                                            better: try group(d, c, b).map(finalTrain), worse: try group(d + 1, c, b).map(finalTrain), design: designEffect[2]))
                 }
             }
         }
         for (c, d) in [(HiddenCredit.reinforce, 1), (.reinforce, 2), (.reinforce, 3), (.hnca, 2), (.hnca, 3)] {
-            planned.append(Planned(check: 3, label: "train acc baseline > none, \(c == .hnca ? "HNCA" : "REINFORCE"), depth \(d)",
+            planned.append(Planned(check: 3, label: "train acc: baseline − none, \(c == .hnca ? "HNCA" : "REINFORCE"), depth \(d)",
                                    better: try group(d, c, true).map(finalTrain), worse: try group(d, c, false).map(finalTrain), design: designEffect[3]))
         }
-        planned.append(Planned(check: 4, label: "train acc baseline > none, HNCA, depth 1", better: try group(1, .hnca, true).map(finalTrain),
+        planned.append(Planned(check: 4, label: "train acc: baseline − none, HNCA, depth 1", better: try group(1, .hnca, true).map(finalTrain),
                                worse: try group(1, .hnca, false).map(finalTrain), design: designEffect[4], claimIsNull: true))
 
         let judged = judge(planned.map { ($0.label, $0.better, $0.worse, $0.design) }, familyAlpha: alpha)
@@ -191,7 +191,7 @@ public struct HNCABandit: Claim {
         var mutantPlanned: [(String, [Double], [Double], Double)] = []
         for d in Self.depths {
             let re = try group(d, .reinforce, false), mu = try group(d, .hncaSampledOutputOnly, false)
-            mutantPlanned.append(("ln Var REINFORCE > ln Var mutant, depth \(d), no baseline", re.map(logVariance), mu.map(logVariance), designEffect[0]))
+            mutantPlanned.append(("ln Var: REINFORCE − mutant, depth \(d), no baseline", re.map(logVariance), mu.map(logVariance), designEffect[0]))
         }
         let mutantJudged = judge(mutantPlanned, familyAlpha: alpha)
         let mutant = NegativeControl(
