@@ -40,6 +40,7 @@ public struct Runner: Sendable {
 
     /// Evidence from the stored results of every unit; ERROR evidence if any is missing or bad.
     public func evidence<C: Claim>(_ claim: C, scale: Scale, seed: UInt64) -> (evidence: Evidence, meta: RunMeta) {
+        GSL.configure()   // evaluation calls GSL's inverse CDFs, whose default error handler aborts
         var results: [(unit: RunUnit, result: C.UnitResult)] = []
         var meta = RunMeta(scale: scale, seed: seed, units: 0, seconds: 0, datasets: [], revisions: [])
         for unit in claim.units(at: scale) {
