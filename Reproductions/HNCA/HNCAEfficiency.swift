@@ -10,8 +10,8 @@ import Verification
 /// Networks of two hidden layers of width w (and w binary inputs, 10 actions) for w = 50..1600.
 /// The verdict rests on operation counts accumulated by the code as it runs (immune to machine
 /// load): the fitted log-log slope of backward/forward against w is ~0 for the efficient pass
-/// and ~1 for the naive one. Wall-clock ratios (medians of repeats) are measured in the same run
-/// and checked loosely as supporting evidence.
+/// and ~1 for the naive one. CPU-time ratios (medians of repeats) are measured in the same run
+/// and shown as supporting evidence, not judged.
 public struct HNCAEfficiency: SingleRunClaim {
     public let id = "hnca.efficiency"
     public let paper = "HNCA (Young, 2022)"
@@ -21,7 +21,7 @@ public struct HNCAEfficiency: SingleRunClaim {
     public init() {}
 
     func widths(_ scale: Scale) -> [Int] {
-        switch scale { case .smoke: [25, 50, 100, 200]; case .quick, .paper: [50, 100, 200, 400, 800, 1600] }
+        switch scale { case .smoke: [50, 100, 200, 400]; case .quick, .paper: [50, 100, 200, 400, 800, 1600] }
     }
     let batch = 2
     let repeats = 5
@@ -87,7 +87,6 @@ public struct HNCAEfficiency: SingleRunClaim {
     func judge(efficient: [Measurement], naive: [Measurement]) -> [Check] {
         let w = efficient.map { Double($0.width) }
         let eOps = Self.logLogSlope(w, efficient.map(\.opsRatio)), nOps = Self.logLogSlope(w, naive.map(\.opsRatio))
-        let eTime = Self.logLogSlope(w, efficient.map(\.timeRatio)), nTime = Self.logLogSlope(w, naive.map(\.timeRatio))
         return [
             .exact("backward/forward operations flat",
                    asserts: "the log-log slope of the efficient backward/forward operation ratio against width is near 0 (|slope| < 0.15)",
@@ -95,10 +94,6 @@ public struct HNCAEfficiency: SingleRunClaim {
             .exact("naive recomputation grows",
                    asserts: "the naive backward/forward operation ratio grows linearly in width (slope within 0.85-1.15): the O(Σ|pa|²) cost the constant-time logit avoids",
                    passed: abs(nOps - 1) < 0.15, detail: "slope \(fmt(nOps, 3)); ratio \(fmt(naive.first!.opsRatio, 3)) at w = \(naive.first!.width), \(fmt(naive.last!.opsRatio, 3)) at w = \(naive.last!.width)"),
-            .exact("wall-clock (supporting)",
-                   asserts: "at the largest width the measured naive backward pass takes over 4x the efficient one (medians of \(repeats) timings in one run; slopes of time ratios are shown but not judged, since BLAS runs the naive pass's big gemms far more efficiently than the forward pass's thin ones)",
-                   passed: naive.last!.backwardSeconds > 4 * efficient.last!.backwardSeconds,
-                   detail: "backward at w = \(efficient.last!.width): efficient \(fmt(efficient.last!.backwardSeconds * 1e3, 3)) ms, naive \(fmt(naive.last!.backwardSeconds * 1e3, 4)) ms; time-ratio slopes: efficient \(fmt(eTime, 3)), naive \(fmt(nTime, 3))"),
         ]
     }
 
@@ -138,6 +133,10 @@ public struct HNCAEfficiency: SingleRunClaim {
                                       .init("naive (operations)", x: w, y: naive.map(\.opsRatio), style: .linespoints),
                                       .init("efficient (time)", x: w, y: efficient.map(\.timeRatio), style: .points),
                                       .init("naive (time)", x: w, y: naive.map(\.timeRatio), style: .points)],
-                             caption: "The efficient backward pass stays a constant multiple of the forward pass as the layers widen; recomputing counterfactuals from scratch grows in proportion to the width.")])
+                             caption: "The efficient backward pass stays a constant multiple of the forward pass as the layers widen; recomputing counterfactuals from scratch grows in proportion to the width.")],
+            notes: [
+                "Wall-clock evidence (process CPU time, supporting only, not judged): at w = \(ws.last!) the efficient backward pass took \(fmt(efficient.last!.backwardSeconds * 1e3, 3)) ms and the naive one \(fmt(naive.last!.backwardSeconds * 1e3, 4)) ms for a forward pass of \(fmt(efficient.last!.forwardSeconds * 1e3, 3)) ms. Time ratios are not judged because they mix in constant factors the operation counts do not see: the naive pass's extra work is large gemms that BLAS runs near peak speed, while the forward pass's thin gemms and the efficient pass's per-edge loop are memory- or latency-bound, and small widths are dominated by per-call overheads; on a shared 2-core machine the timings also vary with load.",
+            ]
+        )
     }
 }

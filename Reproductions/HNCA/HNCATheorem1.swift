@@ -157,7 +157,7 @@ public struct HNCATheorem1: SingleRunClaim {
             headline: "\(real.checks[0].verdict == .reproduced ? "No" : "Some") violations among \(real.ratios.count) hidden parameters with Var(RE) > 0: median Var(HNCA)/Var(RE) = \(fmt(Summary.median(all), 3)), max \(fmt(all.max() ?? .nan, 4)).",
             setup: [
                 "\(problems.count) random networks (as in hnca.unbiased): depth 1-3, widths 1-4, {0,1} and {-1,+1} units, N(0, s²) parameters with s ~ U(0.5, 2.5), N(0, 1) reward tables",
-                "Exact variances by enumeration, two-pass (Σ p (g - mean)²); output-layer parameters use REINFORCE in both estimators, so their ratio is exactly 1 and they are excluded from the distribution",
+                "Exact variances by enumeration, accumulated about a shift at the mean (Σ p (g - K)², precise to rounding); output-layer parameters use REINFORCE in both estimators, so their ratio is exactly 1 and they are excluded from the distribution",
                 "Monte Carlo: \(monteCarloDraws(context.scale)) forward passes per network on \(mc.count) fixed networks; HNCA and REINFORCE computed on the same pass (common random numbers); D = |HNCA - g*|² - |RE - g*|² summed over hidden parameters",
                 "Appendix H: \(fNets.count) random known-function networks (as in hnca.unbiased), per component f^i: f-HNCA_i vs REINFORCE_i (units trained on the components they are ancestors of)",
                 "Family alpha \(fmt(StatisticalPolicy.claimAlpha)), Holm over the \(mc.count) paired tests; power stated at standardised effect \(designEffect)",

@@ -89,6 +89,19 @@ struct HNCAEstimatorTests {
         #expect(maxAbsDifference(a.data, b.data) < 1e-8)
     }
 
+    @Test("the efficient messages keep their precision for large but non-fallback logits", arguments: [20.0, 60.0, 120.0])
+    func largeLogits(scale: Double) {
+        var s = RandomStream(seed: 9)
+        let net = StochasticNetwork.random(inputs: 3, hiddenSizes: [6, 6], actions: 3, encoding: .zeroOne, scale: scale, stream: &s)
+        let x = Matrix(rows: 6, cols: 3, data: (0..<18).map { Double($0 % 2) })
+        let sample = net.sample(x, stream: &s)
+        let a = NetworkHNCA(messages: .efficient).messages(net, sample)[0]
+        let b = NetworkHNCA(messages: .direct).messages(net, sample)[0]
+        for (u, v) in zip(a.logOn.data + a.logOff.data, b.logOn.data + b.logOff.data) {
+            #expect(u.isFinite && abs(u - v) <= 1e-9 * max(1, abs(v)), "\(u) vs \(v)")
+        }
+    }
+
     @Test("each negative control is biased on some network", arguments: [HNCAVariant.ignoresCurrentValue, .missingNormaliser, .zeroOneFormula])
     func mutantsAreBiased(variant: HNCAVariant) {
         let worst = problems.map { maxAbsDifference($0.0.moments(of: NetworkHNCA(variant: variant)).mean, $0.0.gradient) }.max()!

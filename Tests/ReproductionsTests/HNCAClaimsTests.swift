@@ -100,3 +100,39 @@ struct HNCAExactSpecTests {
         #expect(problem(text)?.contains("too many to enumerate") == true, "\(problem(text) ?? "accepted")")
     }
 }
+
+/// The `reproduce exact` command end to end (needs the built executable, like CLITests).
+@Suite("reproduce exact command")
+struct HNCAExactCommandTests {
+    func write(_ text: String) throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hnca-exact-\(UUID().uuidString).json")
+        try Data(text.utf8).write(to: url)
+        return url.path
+    }
+
+    @Test("a valid spec prints the report as JSON on stdout, exit 0")
+    func valid() throws {
+        let out = try CLI.run(["exact", "--spec", try write(HNCAExactSpecTests.valid)])
+        #expect(out.status == 0, "\(out.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any]
+        #expect((json?["gradient"] as? [Double])?.count == 15)
+        #expect(((json?["estimators"] as? [String: Any])?["hnca"] as? [String: Any])?["variance"] != nil)
+    }
+
+    @Test("malformed or missing specs: one line on stderr, exit 2, nothing on stdout", arguments: [
+        #"{"unitValues": [1, 2], "input": [1], "hidden": [], "output": {"weights": [[1]], "bias": [0]}, "reward": [1]}"#,
+        #"{"unitValues": [0, 1], "input": [1], "hidden": [], "output": {"weights": [[1, 2]], "bias": [0]}, "reward": [1]}"#,
+        "not json",
+    ])
+    func malformed(text: String) throws {
+        let out = try CLI.run(["exact", "--spec", try write(text)])
+        #expect(out.status == 2)
+        #expect(out.stdout.isEmpty)
+        #expect(out.stderr.split(separator: "\n").count == 1, "\(out.stderr)")
+    }
+
+    @Test func missingFile() throws {
+        let out = try CLI.run(["exact", "--spec", "/nonexistent/spec.json"])
+        #expect(out.status == 2 && out.stderr.contains("cannot read"))
+    }
+}

@@ -183,8 +183,12 @@ enum Messages {
                                 for c in 0..<n {
                                     var f = 1 + pPos[c] * forPos[base + c] + pNeg[c] * forNeg[base + c]
                                     f = min(max(f, lo), hi)
-                                    product *= f
-                                    if product > 1e150 { logSum += log(product); product = 1 }
+                                    // f <= e^600 here; huge factors are logged at once, the rest
+                                    // multiplied while the product stays below 1e200 (no overflow).
+                                    if f > 1e100 { logSum += log(f) } else {
+                                        product *= f
+                                        if product > 1e200 { logSum += log(product); product = 1 }
+                                    }
                                 }
                                 let flipped = -(logSum + log(product))
                                 if xOn { on.data[b * m + i] = actual; off.data[b * m + i] = flipped }

@@ -158,7 +158,7 @@ public struct NetworkOracle: Sendable {
 
     /// Exact mean and variance per parameter of a bandit estimator (reward minus `baseline`),
     /// computed by running the estimator on every configuration as one minibatch (in chunks).
-    /// The variance is two-pass (sum p (g - mean)^2), accurate to rounding.
+    /// The variance is accumulated about a shift close to the mean, accurate to rounding.
     public func moments(of estimator: any BanditEstimator, baseline: Double = 0) -> ExactMoments {
         let count = network.parameterCount
         var mean = [Double](repeating: 0, count: count), centred = mean, second = mean
@@ -171,25 +171,35 @@ public struct NetworkOracle: Sendable {
             return estimator.signals(network, sample, rewards: part.map { reward[$0.action] }, baseline: baseline)
                 .perExample(over: sample)
         }
-        var cached: [(configs: [Configuration], g: Matrix)] = []
-        var chunks = 0
+        // One pass with a shift: sums of p (g - K) and p (g - K)^2 about K, the probability-weighted
+        // mean of the first chunk, so that the variance keeps its precision without a second pass.
+        var shift: [Double]? = nil
+        var d1 = [Double](repeating: 0, count: count)
         forEachChunk { part in
             let g = gradients(part)
-            chunks += 1
-            if chunks == 1 { cached = [(part, g)] } else { cached = [] }
+            if shift == nil {
+                var k = [Double](repeating: 0, count: count), total = 0.0
+                for r in 0..<g.rows {
+                    let p = part[r].probability
+                    total += p
+                    for c in 0..<count { k[c] += p * g.data[r * count + c] }
+                }
+                shift = total > 0 ? k.map { $0 / total } : k
+            }
+            let k = shift!
             for r in 0..<g.rows {
                 let p = part[r].probability
-                for k in 0..<count { let v = g.data[r * count + k]; mean[k] += p * v; second[k] += p * v * v }
+                for c in 0..<count {
+                    let v = g.data[r * count + c], d = v - k[c]
+                    d1[c] += p * d; centred[c] += p * d * d; second[c] += p * v * v
+                }
             }
         }
-        func accumulate(_ part: [Configuration], _ g: Matrix) {
-            for r in 0..<g.rows {
-                let p = part[r].probability
-                for k in 0..<count { let d = g.data[r * count + k] - mean[k]; centred[k] += p * d * d }
-            }
+        let k = shift ?? mean
+        for c in 0..<count {
+            mean[c] = k[c] + d1[c]
+            centred[c] = max(0, centred[c] - d1[c] * d1[c])
         }
-        if chunks == 1, let c = cached.first { accumulate(c.configs, c.g) }
-        else { forEachChunk { accumulate($0, gradients($0)) } }
         return ExactMoments(mean: mean, variance: centred, secondMoment: second)
     }
 }
