@@ -69,7 +69,7 @@ public struct RelaxVAEControls: Sendable {
     public mutating func randomise(_ stream: inout RandomStream, scale: Double = 0.3) {
         baselineW = baselineW.map { _ in stream.normal(sd: scale) }; baselineD = stream.normal(sd: scale)
         runningMean = stream.normal(sd: scale); runningVariance = 0.5
-        eta = 0.5 + stream.uniform(); logTemperature = log(0.3 + stream.uniform())
+        eta = 0.5 + stream.uniform(); logTemperature = log(0.8 + stream.uniform())
         r0W = r0W.map { _ in stream.normal(sd: scale) }; r0D = stream.normal(sd: scale)
         psiW = psiW.map { _ in stream.normal(sd: scale) }; psiD = psiD.map { _ in stream.normal(sd: scale) }
     }
