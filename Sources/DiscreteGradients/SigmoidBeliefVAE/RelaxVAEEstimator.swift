@@ -46,6 +46,9 @@ public struct RelaxVAEControls: Sendable {
     public var baselineW: [Double], baselineD: Double = 0
     public var runningMean = 0.0, runningVariance = 1.0
     public var runningDecay = 0.99
+    /// Whether the running moments have been initialised (from the first minibatch: starting them at
+    /// 0 and 1 would feed the encoder a signal of ~-200 nats for hundreds of steps and saturate it).
+    public var runningMomentsStarted = false
     // REBAR / RELAX.
     public var eta: Double = 1
     public var logTemperature: Double = log(0.5)
@@ -190,8 +193,12 @@ public struct RelaxVAEControls: Sendable {
             var p = baselineW + [baselineD]
             adamBaseline.update(&p, gradient: grad, .descend)
             baselineW = Array(p[0..<parentSize]); baselineD = p[parentSize]
-            runningMean = runningDecay * runningMean + (1 - runningDecay) * m
-            runningVariance = runningDecay * runningVariance + (1 - runningDecay) * v
+            if runningMomentsStarted {
+                runningMean = runningDecay * runningMean + (1 - runningDecay) * m
+                runningVariance = runningDecay * runningVariance + (1 - runningDecay) * v
+            } else {
+                runningMean = m; runningVariance = v; runningMomentsStarted = true
+            }
         case .rebar, .relax:
             let g = parts.gradient, q = parts.q!
             var dEta = 0.0
