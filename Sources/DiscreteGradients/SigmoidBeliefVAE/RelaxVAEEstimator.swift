@@ -65,7 +65,9 @@ public struct RelaxVAEControls: Sendable {
         psiW = Matrix(rows: parentSize, cols: units); psiD = [Double](repeating: 0, count: units)
         adamBaseline = Adam(parameterCount: parentSize + 1, learningRate: controlLearningRate)
         adamScalars = Adam(parameterCount: 2, learningRate: controlLearningRate)
-        adamR = Adam(parameterCount: parentSize + 1 + parentSize * units + units, learningRate: controlLearningRate)
+        // r has one weight per (parent input, unit): Adam moves every weight by ~lr per step whatever
+        // the gradient's size, so r gets a tenth of the rate (else it becomes a large random function).
+        adamR = Adam(parameterCount: parentSize + 1 + parentSize * units + units, learningRate: controlLearningRate / 10)
     }
 
     /// Random control parameters (for the exact tests: unbiasedness must hold for every value).
