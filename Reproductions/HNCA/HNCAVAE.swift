@@ -43,8 +43,8 @@ public struct HNCAVAE: Claim {
         switch scale {
         case .smoke: Settings(layers: [1, 2], units: 8, epochs: 2, seeds: 2, learningRate: 3e-3, trainLimit: 200, testImages: 50, boundSamples: 4,
                               paperData: false, exactNetworks: 1, timingWidth: 16, timingLayers: 3, timingRepetitions: 3, timingUpdates: 2)
-        case .quick: Settings(layers: [1, 2], units: 50, epochs: 4, seeds: 4, learningRate: 3e-3, trainLimit: nil, testImages: 500, boundSamples: 20,
-                              paperData: false, exactNetworks: 3, timingWidth: 100, timingLayers: 5, timingRepetitions: 8, timingUpdates: 3)
+        case .quick: Settings(layers: [1, 2], units: 50, epochs: 4, seeds: 8, learningRate: 3e-3, trainLimit: nil, testImages: 500, boundSamples: 20,
+                              paperData: false, exactNetworks: 3, timingWidth: 100, timingLayers: 5, timingRepetitions: 12, timingUpdates: 3)
         case .paper: Settings(layers: [1, 2, 3], units: 200, epochs: 840, seeds: 5, learningRate: 1e-4, trainLimit: nil, testImages: 10000, boundSamples: 1000,
                               paperData: true, exactNetworks: 10, timingWidth: 200, timingLayers: 6, timingRepetitions: 20, timingUpdates: 5)
         }
@@ -145,30 +145,37 @@ public struct HNCAVAE: Claim {
         let exactMutant = exactCheck(exact.rows.filter { $0.estimator == mutantLabel }, name: "exact unbiasedness")
 
         // 2. Orderings across seeds: (L, better, worse, design effect).
-        var pairs: [(Int, VAEMethod, VAEMethod, Double)] = []
+        // (L, better, worse, design effect, also a variance ordering?). The paper states every
+        // ordering for performance; in variance it states f-HNCA << REINFORCE ("as in the contextual
+        // bandit case") and we test the variance mechanism behind each winner (the winner has the lower
+        // variance). Orderings where f-HNCA loses are stated for ELBO only (their variances are tabled).
+        var pairs: [(Int, VAEMethod, VAEMethod, Double, Bool)] = []
         for L in s.layers {
-            pairs.append((L, .fHNCA, .reinforce, 4))
+            pairs.append((L, .fHNCA, .reinforce, 4, true))
             if L == 1 {
-                pairs += [(L, .fHNCA, .disARM, 1.5), (L, .fHNCA, .leaveOneOut, 1.5)]
+                pairs += [(L, .fHNCA, .disARM, 1.5, true), (L, .fHNCA, .leaveOneOut, 1.5, true)]
             } else {
-                pairs += [(L, .fHNCABaseline, .disARM, 1.5), (L, .fHNCABaseline, .leaveOneOut, 1.5), (L, .fHNCABaseline, .fHNCA, 1.5),
-                          (L, .reinforceBaseline, .fHNCA, 1.5), (L, .disARM, .fHNCA, 1.5), (L, .leaveOneOut, .fHNCA, 1.5)]
+                pairs += [(L, .fHNCABaseline, .disARM, 1.5, true), (L, .fHNCABaseline, .leaveOneOut, 1.5, true), (L, .fHNCABaseline, .fHNCA, 1.5, true),
+                          (L, .reinforceBaseline, .fHNCA, 1.5, false), (L, .disARM, .fHNCA, 1.5, false), (L, .leaveOneOut, .fHNCA, 1.5, false)]
             }
         }
-        struct Planned { var family: Int; var label: String; var better: [Double]; var worse: [Double]; var design: Double }
+        struct Planned { var family: Int; var drastic: Bool; var label: String; var better: [Double]; var worse: [Double]; var design: Double }
         var planned: [Planned] = []
-        for (L, a, b, d) in pairs {
+        for (L, a, b, d, variance) in pairs {
             let ga = try group(L, a), gb = try group(L, b)
-            planned.append(Planned(family: 0, label: "L=\(L): ELBO \(a.label) > \(b.label)", better: ga.map(finalELBO), worse: gb.map(finalELBO), design: d))
-            planned.append(Planned(family: 1, label: "L=\(L): ln Var \(b.label) > \(a.label)", better: gb.map(logVariance), worse: ga.map(logVariance), design: d))
-            planned.append(Planned(family: 2, label: "L=\(L): test bound \(a.label) > \(b.label)", better: ga.map(\.testBound), worse: gb.map(\.testBound), design: d))
+            let drastic = a == .fHNCA && b == .reinforce
+            planned.append(Planned(family: 0, drastic: drastic, label: "L=\(L): ELBO \(a.label) > \(b.label)", better: ga.map(finalELBO), worse: gb.map(finalELBO), design: d))
+            if variance {
+                planned.append(Planned(family: 1, drastic: drastic, label: "L=\(L): ln Var \(b.label) > \(a.label)", better: gb.map(logVariance), worse: ga.map(logVariance), design: d))
+            }
+            planned.append(Planned(family: 2, drastic: drastic, label: "L=\(L): test bound \(a.label) > \(b.label)", better: ga.map(\.testBound), worse: gb.map(\.testBound), design: d))
         }
         // 3. Cost: quadratic share of the time-per-update fit at the largest L.
         let share: [VAEMethod: [Double]] = Dictionary(uniqueKeysWithValues: VAETimingResult.methods.map { m in
             (m, timing.seconds[m.label]!.map { VAETimingResult.quadraticShare($0, layers: timing.layers) })
         })
         var tests = planned.map { TTest.welch($0.better, $0.worse, alternative: .greater, alpha: alpha, label: $0.label) }
-        let linearMargin = 0.1
+        let linearMargin = 0.25
         let costTests = [
             TTest.oneSample(share[.leaveOneOut]!, mu0: 0, alternative: .greater, alpha: alpha, label: "quadratic share, REINFORCE LOO"),
             TTest.oneSample(share[.disARM]!, mu0: 0, alternative: .greater, alpha: alpha, label: "quadratic share, DisARM"),
@@ -192,17 +199,16 @@ public struct HNCAVAE: Claim {
             if k == 2 { return r }
             return r.with(power: Power.tTest(n: sampleTiming, effect: 2, alpha: r.alpha), at: 2)
         }
-        func familyCheck(_ f: Int, _ name: String, _ asserts: String, filter: (String) -> Bool = { _ in true }) -> Check {
-            let idx = planned.indices.filter { planned[$0].family == f && filter(planned[$0].label) }
+        func familyCheck(_ f: Int, _ name: String, _ asserts: String, drastic: Bool? = nil) -> Check {
+            let idx = planned.indices.filter { planned[$0].family == f && (drastic == nil || planned[$0].drastic == drastic) }
             return .allOf(name, asserts: asserts, idx.map { judged[$0] }, design: .claimIsAlternative, detail: idx.map { details[$0] }.joined(separator: "; "))
         }
-        let drastic = { (l: String) in l.contains("f-HNCA > REINFORCE") || l.contains("REINFORCE > f-HNCA") }
         let checks: [Check] = [
             exactMain,
-            familyCheck(0, "ELBO: f-HNCA > REINFORCE", "final training ELBO (mean of the last \(window) epoch(s)) of f-HNCA exceeds REINFORCE's at every L", filter: { drastic($0) }),
-            familyCheck(1, "variance: f-HNCA < REINFORCE", "f-HNCA's encoder gradient variance (per seed: mean over epochs of ln variance) is below REINFORCE's at every L", filter: { drastic($0) }),
-            familyCheck(0, "ELBO: other orderings", "L = 1: f-HNCA > DisARM, LOO; L >= 2: f-HNCA + baseline > DisARM, LOO, f-HNCA; REINFORCE + baseline, DisARM, LOO > f-HNCA", filter: { !drastic($0) }),
-            familyCheck(1, "variance: other orderings", "the same orderings in encoder gradient variance (the better method has the lower variance)", filter: { !drastic($0) }),
+            familyCheck(0, "ELBO: f-HNCA > REINFORCE", "final training ELBO (mean of the last \(window) epoch(s)) of f-HNCA exceeds REINFORCE's at every L", drastic: true),
+            familyCheck(1, "variance: f-HNCA < REINFORCE", "f-HNCA's encoder gradient variance (per seed: mean over epochs of ln variance) is below REINFORCE's at every L", drastic: true),
+            familyCheck(0, "ELBO: other orderings", "L = 1: f-HNCA > DisARM, LOO; L >= 2: f-HNCA + baseline > DisARM, LOO, f-HNCA; REINFORCE + baseline, DisARM, LOO > f-HNCA", drastic: false),
+            familyCheck(1, "variance: other orderings", "the winners' variance: L = 1: f-HNCA below DisARM and LOO; L >= 2: f-HNCA + baseline below DisARM, LOO and f-HNCA", drastic: false),
             familyCheck(2, "test bound orderings (Appendix J)", "the \(s.boundSamples)-sample importance-weighted test-set bound shows the same orderings"),
             .allOf("cost against L", asserts: "time per update: LOO and DisARM have a positive quadratic term in L; f-HNCA's quadratic share at L = \(timing.layers.last!) lies within ±\(fmt(linearMargin)) (linear)",
                    costJudged, design: .claimIsAlternative,
@@ -233,7 +239,7 @@ public struct HNCAVAE: Claim {
                                   let rows = timing.seconds[m.label]!
                                   return .init(m.label, x: timing.layers.map(Double.init), y: timing.layers.indices.map { i in rows.map { $0[i] }.mean * 1000 }, style: .linespoints)
                               },
-                              caption: "Mean over \(sampleTiming) interleaved repetitions in one process (batch \(timing.batchSize), input width \(timing.width)); LOO and DisARM resample a partial pass from every layer."))
+                              caption: "Mean over \(sampleTiming) interleaved repetitions (each the median of \(s.timingUpdates) updates) in one process (batch \(timing.batchSize), input width \(timing.width)); LOO and DisARM resample a partial pass from every layer."))
         var rows: [[String]] = []
         for L in s.layers {
             for m in Self.methods(layers: L) {

@@ -66,7 +66,7 @@ public struct VAETimingResult: Codable, Sendable {
     public var width: Int
     public var batchSize: Int
     public var layers: [Int]
-    /// seconds[method label][repetition][L index]: mean seconds per update.
+    /// seconds[method label][repetition][L index]: median seconds per update.
     public var seconds: [String: [[Double]]]
 
     static let methods: [VAEMethod] = [.fHNCA, .leaveOneOut, .disARM, .reinforce]
@@ -82,15 +82,17 @@ public struct VAETimingResult: Codable, Sendable {
                 var row: [Double] = []
                 for (i, _) in layers.enumerated() {
                     let vae = models[i]
-                    let start = ContinuousClock.now
-                    var sink = 0.0
+                    // The median over updates: robust to other processes preempting this one.
+                    var times: [Double] = []
                     for _ in 0..<updates {
+                        let start = ContinuousClock.now
                         let draws = vae.draw(x, partial: method.estimator.partialPasses, stream: &stream)
-                        sink += vae.gradient(method.estimator, draws: draws).encoderVarianceSum
+                        let sink = vae.gradient(method.estimator, draws: draws).encoderVarianceSum
+                        let d = ContinuousClock.now - start
+                        precondition(!sink.isInfinite)
+                        times.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
                     }
-                    let d = ContinuousClock.now - start
-                    precondition(sink.isFinite || sink.isNaN)
-                    row.append((Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18) / Double(updates))
+                    row.append(times.sorted()[times.count / 2])
                 }
                 seconds[method.label, default: []].append(row)
             }
