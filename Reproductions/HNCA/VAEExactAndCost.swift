@@ -59,14 +59,22 @@ public struct VAEExactResult: Codable, Sendable {
     }
 }
 
-/// The cost layer: wall time of one encoder-gradient update (draws + estimate + decoder
+/// The process's CPU time (all threads), which excludes time spent descheduled: timings stay
+/// comparable when other processes share the cores.
+func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+/// The cost layer: CPU time of one encoder-gradient update (draws + estimate + decoder
 /// gradient) against the number of layers L, all methods measured in the same process,
 /// interleaved repetition by repetition.
 public struct VAETimingResult: Codable, Sendable {
     public var width: Int
     public var batchSize: Int
     public var layers: [Int]
-    /// seconds[method label][repetition][L index]: median seconds per update.
+    /// seconds[method label][repetition][L index]: median CPU seconds per update.
     public var seconds: [String: [[Double]]]
 
     static let methods: [VAEMethod] = [.fHNCA, .leaveOneOut, .disARM, .reinforce]
@@ -85,12 +93,11 @@ public struct VAETimingResult: Codable, Sendable {
                     // The median over updates: robust to other processes preempting this one.
                     var times: [Double] = []
                     for _ in 0..<updates {
-                        let start = ContinuousClock.now
+                        let start = processCPUSeconds()
                         let draws = vae.draw(x, partial: method.estimator.partialPasses, stream: &stream)
                         let sink = vae.gradient(method.estimator, draws: draws).encoderVarianceSum
-                        let d = ContinuousClock.now - start
+                        times.append(processCPUSeconds() - start)
                         precondition(!sink.isInfinite)
-                        times.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
                     }
                     row.append(times.sorted()[times.count / 2])
                 }
