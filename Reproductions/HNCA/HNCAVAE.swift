@@ -279,7 +279,7 @@ public struct HNCAVAE: Claim {
             figures: figures,
             notes: [
                 "Every unit is credited with the function components downstream of it only; the entropy of its own layer enters through its exact direct gradient (Figure 2, purple).",
-                "Dropping rho's normaliser altogether (rho = q_phi / q_Phi) is NOT a bug: it is an importance-weighted form of Eq. 2 and exactly unbiased (checked in the unit tests' design phase); the negative control drops the unit's own probabilities from the normaliser instead, which is biased.",
+                "Dropping rho's normaliser altogether (rho = q_phi / q_Phi) would NOT be a bug: given the Markov blanket, Phi = phi' has probability pi(phi') q_phi' / sum pi q, so E[q_phi / q_Phi | mb] = q_phi / sum pi q = rho(phi), an importance-weighted form of Eq. 2 that stays unbiased (the oracle confirmed it exactly while this control was chosen). The negative control drops the unit's own probabilities from the normaliser instead, which is biased.",
                 "The variance is measured on each method's own trajectory, as in the paper.",
                 opposite.isEmpty ? "No tested ordering is contradicted in direction at this scale (two-sided Welch, p < 0.01)."
                     : "Observed in the OPPOSITE direction at this scale (exploratory, two-sided Welch p < 0.01, not Holm-corrected; the one-sided tests above cannot reject in this direction, so these read INCONCLUSIVE there): " + opposite.joined(separator: "; ") + ". The paper's multi-layer orderings come from 840 epochs of training; this run has \(s.epochs).",
