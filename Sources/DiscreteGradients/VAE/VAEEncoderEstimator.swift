@@ -1,0 +1,162 @@
+import Foundation
+
+/// Estimators of the gradient of the ELBO (Eq. 7) with respect to the encoder's parameters.
+/// Every unit is trained on the function components downstream of it only (Section 2.2), plus
+/// the exact direct gradient of its own entropy component H(q_{e+1}(. | Phi_e)) (Figure 2, purple).
+///
+/// An estimate is returned as learning signals: for encoder layer e, a [batch x units] matrix c
+/// with the per-example estimate c_bj * Phi_e[b, i] for weight (j, i) and c_bj for bias j (the
+/// estimate's derivative with respect to the unit's logit).
+public enum VAEEncoderEstimator: String, Codable, Sendable, CaseIterable {
+    /// REINFORCE: (Phi - p) * (sum of downstream components - baseline).
+    case reinforce
+    /// f-HNCA (Eq. 6) with rho of Eq. 2; the baseline, when nonzero, is subtracted from the
+    /// rho-weighted sum of the components with mediated connections.
+    case fHNCA
+    /// REINFORCE leave-one-out with 2 samples per layer (Kool et al. 2019).
+    case leaveOneOut
+    /// DisARM (Dong, Mnih and Tucker 2020) per layer on an antithetic pair.
+    case disARM
+    /// Negative control: f-HNCA whose rho drops the unit's own probabilities from its normaliser,
+    /// rho(phi) = q_phi / (1/2 sum_phi' q_phi') instead of q_phi / sum_phi' pi(phi') q_phi' (Eq. 2).
+    /// (Dropping the normaliser altogether, rho = q_phi / q_Phi, would NOT be a bug: it is an
+    /// importance-weighted form of Eq. 2 and unbiased, as the oracle confirms.)
+    case fHNCAUnweightedRho
+
+    public var partialPasses: PartialPassKind {
+        switch self {
+        case .leaveOneOut: .independent
+        case .disARM: .antithetic
+        default: .none
+        }
+    }
+    /// Whether a moving-average baseline is defined for the method (REINFORCE, f-HNCA).
+    public var acceptsBaseline: Bool { self == .reinforce || self == .fHNCA || self == .fHNCAUnweightedRho }
+
+    /// The learning signals per encoder layer. `baselines[e]` is subtracted as described per case
+    /// (ignored by LOO and DisARM; 0 means none).
+    public func signals(_ vae: DiscreteVAE, _ draws: VAEDraws, baselines: [Double]? = nil) -> [Matrix] {
+        let pass = draws.main
+        let L = vae.layerCount, B = pass.batchSize
+        let base = baselines ?? .init(repeating: 0, count: L)
+        let components = ELBOComponents(vae, pass)
+        let partialComponents: [ELBOComponents] = partialPasses == .none ? [] : draws.partial.map { ELBOComponents(vae, $0) }
+        var out: [Matrix] = []
+        for e in 0..<L {
+            let layer = pass.encoder[e]
+            let H = layer.logits.cols
+            var c = Matrix(rows: B, cols: H)
+            switch self {
+            case .reinforce:
+                let F = components.downstream(of: e)
+                for b in 0..<B {
+                    for j in 0..<H {
+                        // The top layer's unit j is upstream of its own prior element only.
+                        let f = e == L - 1 ? F[b] - components.logPrior[b] + components.priorElements[b, j] : F[b]
+                        c[b, j] = (layer.values[b, j] - layer.probabilities[b, j]) * (f - base[e])
+                    }
+                }
+            case .leaveOneOut, .disARM:
+                let F1 = components.downstream(of: e), F2 = partialComponents[e].downstream(of: e)
+                let other = draws.partial[e].encoder[e].values
+                for b in 0..<B {
+                    let half = 0.5 * (F1[b] - F2[b])
+                    for j in 0..<H {
+                        if self == .leaveOneOut {
+                            c[b, j] = half * (layer.values[b, j] - other[b, j])      // 1/(K-1) sum_k (f_k - mean f) (b_k - p), K = 2
+                        } else if layer.values[b, j] != other[b, j] {
+                            let sign = other[b, j] == 1 ? -1.0 : 1.0                  // (-1)^(b~_j)
+                            c[b, j] = half * sign * Fn.sigmoid(abs(layer.logits[b, j]))
+                        }
+                    }
+                }
+            case .fHNCA, .fHNCAUnweightedRho:
+                c = fHNCASignal(vae, pass, components, layer: e, baseline: base[e])
+            }
+            // Direct gradient of the unit's own entropy component: dH/dl = -l sigma'(l).
+            for k in c.data.indices {
+                let p = layer.probabilities.data[k]
+                c.data[k] -= layer.logits.data[k] * p * (1 - p)
+            }
+            out.append(c)
+        }
+        return out
+    }
+
+    /// Eq. 6 for every unit of layer e: sigma'(l) (g(1) - g(0)) with
+    /// g(phi) = rho(phi) (sum of mediated components at Phi_j = phi - baseline) + sum of direct-only components at Phi_j = phi.
+    func fHNCASignal(_ vae: DiscreteVAE, _ pass: VAEPass, _ components: ELBOComponents, layer e: Int, baseline: Double) -> Matrix {
+        let L = vae.layerCount, B = pass.batchSize
+        let layer = pass.encoder[e]
+        let H = layer.logits.cols
+        let x = layer.values
+        // Direct-only components: log p_e(Phi_e | Phi_{e+1}) (green) ...
+        var direct = FlipCounterfactuals.logLikelihoodShift(parents: x, weights: vae.decoder[e].parameters.weights,
+                                                            childLogits: pass.decoderLogits[e], children: pass.phi(e))
+        var c = Matrix(rows: B, cols: H)
+        if e == L - 1 {
+            // ... and, for the top layer, its own prior element: log Bern(1; a) - log Bern(0; a) = a.
+            for b in 0..<B {
+                for j in 0..<H {
+                    let s = 1 - 2 * x[b, j]
+                    let p = layer.probabilities[b, j]
+                    c[b, j] = p * (1 - p) * (s * direct[b, j] + vae.priorLogits[j])
+                }
+            }
+            return c
+        }
+        // ... and the entropy of the next encoder layer, H(q_{e+2}(. | Phi_{e+1})).
+        let child = pass.encoder[e + 1]
+        let entropy = FlipCounterfactuals.entropyShift(parents: x, weights: vae.encoder[e + 1].parameters.weights, childLogits: child.logits)
+        for k in direct.data.indices { direct.data[k] += entropy.data[k] }
+        // rho (Eq. 2) from the children's likelihood under the flip.
+        let childShift = FlipCounterfactuals.logLikelihoodShift(parents: x, weights: vae.encoder[e + 1].parameters.weights,
+                                                                childLogits: child.logits, children: child.values)
+        let mediated = components.mediated(from: e)
+        let ownLogits = pass.decoderLogits[e + 1]        // p_{e+1}(Phi_{e+1} | Phi_{e+2}): orange components
+        for b in 0..<B {
+            for j in 0..<H {
+                let phi = x[b, j], s = 1 - 2 * phi
+                let p = layer.probabilities[b, j]
+                let d = s * childShift[b, j]             // log q_1 - log q_0
+                let (rho1, rho0) = self == .fHNCA ? Self.rho(p: p, logRatio: d) : Self.unweightedRho(logRatio: d)
+                let n = ownLogits[b, j]
+                let actualOwn = phi == 1 ? Fn.logSigmoid(n) : Fn.logSigmoid(-n)
+                let rest = mediated[b] - baseline - actualOwn
+                let m1 = rest + Fn.logSigmoid(n), m0 = rest + Fn.logSigmoid(-n)
+                c[b, j] = p * (1 - p) * (rho1 * m1 - rho0 * m0 + s * direct[b, j])
+            }
+        }
+        return c
+    }
+
+    /// rho(1), rho(0) of Eq. 2 for own firing probability p and d = log q_1 - log q_0 (stable for large |d|).
+    @inlinable static func rho(p: Double, logRatio d: Double) -> (Double, Double) {
+        if d >= 0 {
+            let t = exp(-d), z = p + (1 - p) * t
+            return (1 / z, t / z)
+        }
+        let t = exp(d), z = p * t + (1 - p)
+        return (t / z, 1 / z)
+    }
+    /// The mutant's rho: 2 q_phi / (q_0 + q_1) = 2 sigma(+-d).
+    static func unweightedRho(logRatio d: Double) -> (Double, Double) { (2 * Fn.sigmoid(d), 2 * Fn.sigmoid(-d)) }
+
+    /// What the method's moving-average baseline tracks, per layer: the batch mean of the sum of
+    /// downstream components (REINFORCE; for the top layer the mean over its units) or of the
+    /// components with mediated connections (f-HNCA; none for the top layer).
+    public func baselineTargets(_ vae: DiscreteVAE, _ pass: VAEPass) -> [Double] {
+        let comps = ELBOComponents(vae, pass)
+        let L = vae.layerCount
+        return (0..<L).map { e in
+            switch self {
+            case .reinforce:
+                let F = comps.downstream(of: e)
+                if e == L - 1 { return zip(F, comps.logPrior).map { $0 - $1 * (1 - 1 / Double(vae.priorLogits.count)) }.mean }
+                return F.mean
+            case .fHNCA, .fHNCAUnweightedRho: return e == L - 1 ? 0 : comps.mediated(from: e).mean
+            default: return 0
+            }
+        }
+    }
+}
