@@ -83,34 +83,13 @@ public struct HNCABandit: Claim {
 
     // MARK: Data
 
-    func loadData(_ s: Settings) throws -> ImageDataset {
-        do {
-            if s.paperData {
-                if let mnist = try StandardDatasets.mnistFromEnvironment() { return mnist }
-                var fashion = try StandardDatasets.fashionMNIST()
-                fashion.name = "Fashion-MNIST (substitute for MNIST: set MNIST_DIR to a folder with the four MNIST files to use MNIST)"
-                return fashion
-            }
-            var data = try StandardDatasets.mnist5k()
-            if let n = s.trainLimit, n < data.train.count {
-                data.train = data.train.subset(Array(stride(from: 0, to: data.train.count, by: data.train.count / n).prefix(n)))
-                data.provenance += "; smoke: every \(data.train.count / n)th of the train images"
-            }
-            if let n = s.testLimit, n < data.test.count {
-                data.test = data.test.subset(Array(stride(from: 0, to: data.test.count, by: data.test.count / n).prefix(n)))
-            }
-            return data
-        } catch let error as DatasetError {
-            throw ClaimError.missingData(error.description)
-        }
-    }
 
     // MARK: One unit
 
     public func run(_ unit: RunUnit, context: RunContext) throws -> BanditUnitResult {
         guard let c = Self.parse(unit.config) else { throw ClaimError.failed("unknown configuration '\(unit.config)'") }
         let s = settings(context.scale)
-        let data = try loadData(s)
+        let data = try ClaimImageData.load(paperData: s.paperData, trainLimit: s.trainLimit, testLimit: s.testLimit)
         context.dataset = data.summary
         let config = BanditRunConfig(hiddenLayers: c.depth, credit: c.credit, baseline: c.baseline,
                                      learningRate: s.learningRate, epochs: s.epochs)

@@ -63,24 +63,6 @@ public struct HNCAVAE: Claim {
         return units
     }
 
-    func loadData(_ s: Settings) throws -> ImageDataset {
-        do {
-            if s.paperData {
-                if let mnist = try StandardDatasets.mnistFromEnvironment() { return mnist }
-                var fashion = try StandardDatasets.fashionMNIST()
-                fashion.name = "Fashion-MNIST (substitute for MNIST: set MNIST_DIR to a folder with the four MNIST files to use MNIST)"
-                return fashion
-            }
-            var data = try StandardDatasets.mnist5k()
-            if let n = s.trainLimit, n < data.train.count {
-                data.train = data.train.subset(Array(0..<n))
-                data.provenance += "; smoke: the first \(n) train images"
-            }
-            return data
-        } catch let error as DatasetError {
-            throw ClaimError.missingData(error.description)
-        }
-    }
 
     public func run(_ unit: RunUnit, context: RunContext) throws -> UnitResult {
         let s = settings(context.scale)
@@ -96,7 +78,7 @@ public struct HNCAVAE: Claim {
             guard parts.count == 2, parts[0].hasPrefix("L"), let L = Int(parts[0].dropFirst()), let m = VAEMethod(rawValue: String(parts[1])) else {
                 throw ClaimError.failed("unknown configuration '\(unit.config)'")
             }
-            let data = try loadData(s)
+            let data = try ClaimImageData.load(paperData: s.paperData, trainLimit: s.trainLimit)
             context.dataset = data.summary
             let config = VAERunConfig(layers: L, units: s.units, method: m, learningRate: s.learningRate, batchSize: 50, epochs: s.epochs)
             do {

@@ -58,27 +58,6 @@ public struct RelaxVAEClaim: Claim {
         return out
     }
 
-    // MARK: Data
-
-    func loadData(_ s: Settings) throws -> ImageDataset {
-        do {
-            if s.paperData {
-                if let mnist = try StandardDatasets.mnistFromEnvironment() { return mnist }
-                var fashion = try StandardDatasets.fashionMNIST()
-                fashion.name = "Fashion-MNIST (substitute for MNIST: set MNIST_DIR to a folder with the four MNIST files to use MNIST)"
-                return fashion
-            }
-            var data = try StandardDatasets.mnist5k()
-            if let n = s.trainLimit, n < data.train.count {
-                data.train = data.train.subset(Array(0..<n))
-                data.provenance += "; smoke: the first \(n) train images"
-            }
-            return data
-        } catch let error as DatasetError {
-            throw ClaimError.missingData(error.description)
-        }
-    }
-
     // MARK: Units
 
     public func run(_ unit: RunUnit, context: RunContext) throws -> RelaxVAEUnitResult {
@@ -91,7 +70,7 @@ public struct RelaxVAEClaim: Claim {
         guard parts.count == 2, let arch = SigmoidBeliefVAE.Architecture(rawValue: parts[0]), let method = RelaxVAEMethod(rawValue: parts[1]) else {
             throw ClaimError.failed("unknown configuration '\(unit.config)'")
         }
-        let data = try loadData(s)
+        let data = try ClaimImageData.load(paperData: s.paperData, trainLimit: s.trainLimit)
         context.dataset = data.summary
         return RelaxVAEUnitResult(exact: nil, training: try train(arch, method, s, data: data, context: context))
     }
