@@ -285,96 +285,75 @@ public final class BanditTrainer {
         // against child j's sampled output c_j, flipping parent i gives odds a_j exp(2 c_j x_i W_ij), so
         // pi_j(flip) / pi_j = (1 + a_j) / (1 + a_j exp(2 c_j x_i W_ij)), odds clipped like probabilities.
         if n >= 2 {
-            for k in 0..<(n - 1) {
-                let H = network.weights[k + 1].rows, C = network.weights[k + 1].cols
-                let den = UnsafeMutablePointer<Double>.allocate(capacity: H)
-                let isPlus = UnsafeMutablePointer<Double>.allocate(capacity: H)
-                let isMinus = UnsafeMutablePointer<Double>.allocate(capacity: H)
-                let odds = UnsafeMutablePointer<Double>.allocate(capacity: C)
-                let inverse = UnsafeMutablePointer<Double>.allocate(capacity: C)
-                let childUp = UnsafeMutablePointer<Bool>.allocate(capacity: C)
-                let chunkInverse = UnsafeMutablePointer<Double>.allocate(capacity: (C + 7) / 8)
-                defer { chunkInverse.deallocate(); den.deallocate(); isPlus.deallocate(); isMinus.deallocate(); odds.deallocate(); inverse.deallocate(); childUp.deallocate() }
-                let lo = Clip.oddsLow, hi = Clip.oddsHigh
-                let loVector = SIMD4<Double>(repeating: lo), hiVector = SIMD4<Double>(repeating: hi)
-                logits[k + 1].data.withUnsafeBufferPointer { lcBuffer in
-                    outputs[k + 2].data.withUnsafeBufferPointer { cBuffer in
-                        outputs[k + 1].data.withUnsafeBufferPointer { xBuffer in
-                            flipRatio[k].data.withUnsafeMutableBufferPointer { ratio in
-                                expTwoWT[k].data.withUnsafeBufferPointer { epBuffer in
-                                    expMinusTwoWT[k].data.withUnsafeBufferPointer { emBuffer in
-                                        let ep = epBuffer.baseAddress!, em = emBuffer.baseAddress!
-                                        for r in 0..<B {
-                                            let xr = xBuffer.baseAddress! + r * H
-                                            // Indicators of x_i = +1 and x_i = -1: 0/1 weights select a factor exactly.
-                                            for i in 0..<H { den[i] = 1; isPlus[i] = xr[i] > 0 ? 1 : 0; isMinus[i] = 1 - isPlus[i] }
-                                            // Per child j: odds a_j against its sampled output and 1 / (1 + a_j).
-                                            // The odds come from the unclipped logit: the clip applies to the
-                                            // counterfactual probability clip(sigmoid(l + shift)), not before the shift.
-                                            for j in 0..<C {
-                                                let up = cBuffer[r * C + j] > 0, l = lcBuffer[r * C + j]
-                                                odds[j] = exp(Swift.min(Swift.max(up ? -l : l, -700), 700))
-                                                inverse[j] = 1 / (1 + Swift.min(Swift.max(odds[j], lo), hi))
-                                                childUp[j] = up
-                                            }
-                                            for c in 0..<((C + 7) / 8) {
-                                                var product = 1.0
-                                                for j in (8 * c)..<Swift.min(8 * c + 8, C) { product *= inverse[j] }
-                                                chunkInverse[c] = product
-                                            }
-                                            // Blocks of 4 parents stay in registers while the children stream by.
-                                            var i0 = 0
-                                            while i0 + 4 <= H {
-                                                let plus = UnsafeRawPointer(isPlus + i0).loadUnaligned(as: SIMD4<Double>.self)
-                                                let minus = UnsafeRawPointer(isMinus + i0).loadUnaligned(as: SIMD4<Double>.self)
-                                                var product = SIMD4<Double>(repeating: 1)
-                                                /// (1 + clip(a_j exp(2 c_j x_i W_ij))) for child j and the 4 parents of the block.
-                                                @inline(__always) func factor(_ j: Int) -> SIMD4<Double> {
-                                                    // exp(2 c_j x_i W_ij): exp(2W) when c_j x_i = +1, exp(-2W) otherwise.
-                                                    let forPlus = (childUp[j] ? ep : em) + j * H + i0
-                                                    let forMinus = (childUp[j] ? em : ep) + j * H + i0
-                                                    let f = plus * UnsafeRawPointer(forPlus).loadUnaligned(as: SIMD4<Double>.self)
-                                                        + minus * UnsafeRawPointer(forMinus).loadUnaligned(as: SIMD4<Double>.self)
-                                                    // Clip the counterfactual odds (pointwiseMin/Max are not inlined here).
-                                                    var o = f * odds[j]
-                                                    o.replace(with: loVector, where: o .< loVector)
-                                                    o.replace(with: hiVector, where: o .> hiVector)
-                                                    return o + 1
-                                                }
-                                                var j0 = 0
-                                                while j0 < C {
-                                                    // Chunks of 8 children, then their 1 / (1 + a_j) at once (each factor is at
-                                                    // most 1 + 1e5, so 8 stay finite); four running products hide the latency.
-                                                    var chunk: SIMD4<Double>
-                                                    if j0 + 8 <= C {
-                                                        var c0 = factor(j0), c1 = factor(j0 + 1), c2 = factor(j0 + 2), c3 = factor(j0 + 3)
-                                                        c0 *= factor(j0 + 4); c1 *= factor(j0 + 5); c2 *= factor(j0 + 6); c3 *= factor(j0 + 7)
-                                                        chunk = (c0 * c1) * (c2 * c3)
-                                                    } else {
-                                                        chunk = SIMD4<Double>(repeating: 1)
-                                                        for j in j0..<C { chunk *= factor(j) }
-                                                    }
-                                                    product *= chunk * chunkInverse[j0 / 8]
-                                                    j0 += 8
-                                                }
-                                                UnsafeMutableRawPointer(den + i0).storeBytes(of: product, as: SIMD4<Double>.self)
-                                                i0 += 4
-                                            }
-                                            for j in 0..<C where i0 < H {
-                                                let forPlus = (childUp[j] ? ep : em) + j * H
-                                                let forMinus = (childUp[j] ? em : ep) + j * H
-                                                for i in i0..<H {
-                                                    let factor = isPlus[i] * forPlus[i] + isMinus[i] * forMinus[i]
-                                                    let o = Swift.min(Swift.max(odds[j] * factor, lo), hi)
-                                                    den[i] *= (1 + o) * inverse[j]
-                                                }
-                                            }
-                                            for i in 0..<H {
-                                                let d = den[i]
-                                                ratio[r * H + i] = (d.isFinite && d > 0) ? 1 / d
-                                                    : logSpaceRatio(row: r, parent: i, layer: k)
-                                            }
+            for k in 0..<(n - 1) { bernoulliFlipRatios(layer: k) }
+        }
+    }
+
+    /// Flip ratios of layer k + 1's units (index k), whose children are the Bernoulli units of the layer above.
+    ///
+    /// Cost: B x H x C (example, parent, child) triples per layer pair, the step's hot spot. Per triple only
+    /// multiplications, adds and a clamp remain: the exponentials exp(+-2 W) are per step (`computeExpWeights`),
+    /// the odds a_j and 1 / (1 + clip(a_j)) per (example, child). The loop over parents is innermost and
+    /// contiguous (W^T layout) so the compiler vectorises it; four children share one load and store of the
+    /// running products. Each factor (1 + clip(o)) / (1 + clip(a)) lies in [1e-5, 1e5], so a running product
+    /// over 200 children can still over- or underflow only when most children are near the clip; such
+    /// (example, parent) pairs are recomputed in log space (`logSpaceRatio`) rather than taking logs for all.
+    func bernoulliFlipRatios(layer k: Int) {
+        let B = batchSize
+        let H = network.weights[k + 1].rows, C = network.weights[k + 1].cols
+        let den = UnsafeMutablePointer<Double>.allocate(capacity: H)
+        let isPlus = UnsafeMutablePointer<Double>.allocate(capacity: H)
+        let isMinus = UnsafeMutablePointer<Double>.allocate(capacity: H)
+        let odds = UnsafeMutablePointer<Double>.allocate(capacity: C)
+        let inverse = UnsafeMutablePointer<Double>.allocate(capacity: C)
+        // Row of exp(2 c_j x_i W_ij) over parents i for x_i = +1 (sameRow) and for x_i = -1 (otherRow).
+        let sameRow = UnsafeMutablePointer<UnsafePointer<Double>>.allocate(capacity: C)
+        let otherRow = UnsafeMutablePointer<UnsafePointer<Double>>.allocate(capacity: C)
+        defer { den.deallocate(); isPlus.deallocate(); isMinus.deallocate(); odds.deallocate(); inverse.deallocate(); sameRow.deallocate(); otherRow.deallocate() }
+        let lo = Clip.oddsLow, hi = Clip.oddsHigh
+        /// (1 + clip(a exp(2 c x_i W_ij))) / (1 + clip(a)) for parent i: the 0/1 indicators select a factor exactly.
+        @inline(__always) func factor(_ i: Int, _ j: Int) -> Double {
+            var o = (isPlus[i] * sameRow[j][i] + isMinus[i] * otherRow[j][i]) * odds[j]
+            o = o < lo ? lo : o
+            o = o > hi ? hi : o
+            return (1 + o) * inverse[j]
+        }
+        logits[k + 1].data.withUnsafeBufferPointer { lcBuffer in
+            outputs[k + 2].data.withUnsafeBufferPointer { cBuffer in
+                outputs[k + 1].data.withUnsafeBufferPointer { xBuffer in
+                    flipRatio[k].data.withUnsafeMutableBufferPointer { ratio in
+                        expTwoWT[k].data.withUnsafeBufferPointer { epBuffer in
+                            expMinusTwoWT[k].data.withUnsafeBufferPointer { emBuffer in
+                                let ep = epBuffer.baseAddress!, em = emBuffer.baseAddress!
+                                for r in 0..<B {
+                                    let xr = xBuffer.baseAddress! + r * H
+                                    for i in 0..<H { den[i] = 1; isPlus[i] = xr[i] > 0 ? 1 : 0; isMinus[i] = 1 - isPlus[i] }
+                                    // Per child j: odds a_j against its sampled output c_j and 1 / (1 + clip(a_j)).
+                                    // The odds come from the unclipped logit: the clip applies to the
+                                    // counterfactual probability clip(sigmoid(l + shift)), not before the shift.
+                                    for j in 0..<C {
+                                        let up = cBuffer[r * C + j] > 0, l = lcBuffer[r * C + j]
+                                        odds[j] = exp(Swift.min(Swift.max(up ? -l : l, -700), 700))
+                                        inverse[j] = 1 / (1 + Swift.min(Swift.max(odds[j], lo), hi))
+                                        // exp(2 c_j x_i W_ij) is exp(2W) when c_j x_i = +1, exp(-2W) otherwise.
+                                        sameRow[j] = UnsafePointer((up ? ep : em) + j * H)
+                                        otherRow[j] = UnsafePointer((up ? em : ep) + j * H)
+                                    }
+                                    var j = 0
+                                    while j + 4 <= C {
+                                        for i in 0..<H {
+                                            den[i] *= (factor(i, j) * factor(i, j + 1)) * (factor(i, j + 2) * factor(i, j + 3))
                                         }
+                                        j += 4
+                                    }
+                                    while j < C {
+                                        for i in 0..<H { den[i] *= factor(i, j) }
+                                        j += 1
+                                    }
+                                    for i in 0..<H {
+                                        let d = den[i]
+                                        ratio[r * H + i] = (d.isFinite && d > 0) ? 1 / d
+                                            : logSpaceRatio(row: r, parent: i, layer: k)
                                     }
                                 }
                             }
