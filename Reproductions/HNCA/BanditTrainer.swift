@@ -143,9 +143,10 @@ public final class BanditTrainer {
         for (r, y) in labels.enumerated() { rewards[r] = actions[r] == y ? 1 : 0; rewardSum += rewards[r] }
         // The learning signal R - b, with b from the batches before this one (it must not depend on this sample).
         computeDeltas(rewards: rewards, baseline: usesBaseline ? baseline : 0)
-        let (varianceSum, hiddenVarianceSum) = gradientsAndVariance()
+        let (varianceSum, hiddenVarianceSum, meanGradientSquares) = gradientsAndVariance()
         let n = network.hiddenLayers
-        guard varianceSum.isFinite, weightGradients.allSatisfy({ $0.data.allSatisfy(\.isFinite) }) else {
+        // A finite sum of squares means every weight and bias gradient is finite (NaN and inf propagate).
+        guard varianceSum.isFinite, meanGradientSquares.isFinite else {
             throw BanditTrainingError.nonFinite("gradient (\(credit.rawValue), \(n) hidden layers)")
         }
         for k in 0...n {
@@ -176,9 +177,9 @@ public final class BanditTrainer {
     /// Batch-mean gradients into `weightGradients` / `biasGradients`, and the sums over parameters
     /// of the per-parameter variance (divisor B - 1) of the per-example gradients (all layers, hidden layers).
     /// The per-example weight gradient is x_b g_b^T, so sum_params sum_b w^2 = sum_b |x_b|^2 |g_b|^2: no extra gemm.
-    func gradientsAndVariance() -> (all: Double, hidden: Double) {
+    func gradientsAndVariance() -> (all: Double, hidden: Double, meanSquares: Double) {
         let B = batchSize, n = network.hiddenLayers
-        var varianceSum = 0.0, hiddenVarianceSum = 0.0
+        var varianceSum = 0.0, hiddenVarianceSum = 0.0, allMeanSquares = 0.0
         for k in 0...n {
             Matrix.gemm(outputs[k], transposeA: true, deltas[k], alpha: 1 / Double(B), into: &weightGradients[k])
             let cols = deltas[k].cols, rows = outputs[k].cols
@@ -196,12 +197,29 @@ public final class BanditTrainer {
             }
             for j in 0..<cols { biasGrad[j] /= Double(B) }
             biasGradients[k] = biasGrad
-            let meanSquares = weightGradients[k].data.reduce(0) { $0 + $1 * $1 } + biasGrad.reduce(0) { $0 + $1 * $1 }
+            let meanSquares = Self.sumOfSquares(weightGradients[k].data) + Self.sumOfSquares(biasGrad)
+            allMeanSquares += meanSquares
             let layerVariance = max(0, perExampleSquares - Double(B) * meanSquares) / Double(B - 1)
             varianceSum += layerVariance
             if k < n { hiddenVarianceSum += layerVariance }
         }
-        return (varianceSum, hiddenVarianceSum)
+        return (varianceSum, hiddenVarianceSum, allMeanSquares)
+    }
+
+    /// sum_i v_i^2 with eight independent partial sums (vectorised; a single running sum is latency-bound).
+    static func sumOfSquares(_ values: [Double]) -> Double {
+        values.withUnsafeBufferPointer { v in
+            var partial = SIMD8<Double>(repeating: 0)
+            var i = 0
+            while i + 8 <= v.count {
+                let x = UnsafeRawPointer(v.baseAddress! + i).loadUnaligned(as: SIMD8<Double>.self)
+                partial += x * x
+                i += 8
+            }
+            var total = partial.sum()
+            while i < v.count { total += v[i] * v[i]; i += 1 }
+            return total
+        }
     }
 
     /// For cross-checks against the library's estimators: takes the batch in `outputs[0]` with the given
@@ -311,12 +329,19 @@ public final class BanditTrainer {
         let otherRow = UnsafeMutablePointer<UnsafePointer<Double>>.allocate(capacity: C)
         defer { den.deallocate(); isPlus.deallocate(); isMinus.deallocate(); odds.deallocate(); inverse.deallocate(); sameRow.deallocate(); otherRow.deallocate() }
         let lo = Clip.oddsLow, hi = Clip.oddsHigh
-        /// (1 + clip(a exp(2 c x_i W_ij))) / (1 + clip(a)) for parent i: the 0/1 indicators select a factor exactly.
-        @inline(__always) func factor(_ i: Int, _ j: Int) -> Double {
-            var o = (isPlus[i] * sameRow[j][i] + isMinus[i] * otherRow[j][i]) * odds[j]
-            o = o < lo ? lo : o
-            o = o > hi ? hi : o
-            return (1 + o) * inverse[j]
+        /// One child's constants for the loop over parents: v = 1 / (1 + clip(a)) and the odds a, clip bounds scaled by v.
+        struct Child { var same, other: UnsafePointer<Double>; var scaledOdds, low, high, inverse: Double }
+        @inline(__always) func child(_ j: Int) -> Child {
+            let v = inverse[j]
+            return Child(same: sameRow[j], other: otherRow[j], scaledOdds: odds[j] * v, low: lo * v, high: hi * v, inverse: v)
+        }
+        /// (1 + clip(a exp(2 c x_i W_ij))) / (1 + clip(a)) = v + clip(exp(2 c x_i W_ij) a v, lo v, hi v) for parent i
+        /// (v > 0 commutes with the clip); the 0/1 indicators p, m of x_i = +1, -1 select the factor exactly.
+        @inline(__always) func factor(_ c: Child, _ i: Int, _ p: Double, _ m: Double) -> Double {
+            var o = (p * c.same[i] + m * c.other[i]) * c.scaledOdds
+            o = o < c.low ? c.low : o
+            o = o > c.high ? c.high : o
+            return c.inverse + o
         }
         logits[k + 1].data.withUnsafeBufferPointer { lcBuffer in
             outputs[k + 2].data.withUnsafeBufferPointer { cBuffer in
@@ -341,13 +366,16 @@ public final class BanditTrainer {
                                     }
                                     var j = 0
                                     while j + 4 <= C {
+                                        let c0 = child(j), c1 = child(j + 1), c2 = child(j + 2), c3 = child(j + 3)
                                         for i in 0..<H {
-                                            den[i] *= (factor(i, j) * factor(i, j + 1)) * (factor(i, j + 2) * factor(i, j + 3))
+                                            let p = isPlus[i], m = isMinus[i]
+                                            den[i] *= (factor(c0, i, p, m) * factor(c1, i, p, m)) * (factor(c2, i, p, m) * factor(c3, i, p, m))
                                         }
                                         j += 4
                                     }
                                     while j < C {
-                                        for i in 0..<H { den[i] *= factor(i, j) }
+                                        let c0 = child(j)
+                                        for i in 0..<H { den[i] *= factor(c0, i, isPlus[i], isMinus[i]) }
                                         j += 1
                                     }
                                     for i in 0..<H {
