@@ -312,8 +312,8 @@ public final class BanditTrainer {
     /// Cost: B x H x C (example, parent, child) triples per layer pair, the step's hot spot. Per triple only
     /// multiplications, adds and a clamp remain: the exponentials exp(+-2 W) are per step (`computeExpWeights`),
     /// the odds a_j and 1 / (1 + clip(a_j)) per (example, child). The loop over parents is innermost and
-    /// contiguous (W^T layout) so the compiler vectorises it; four children share one load and store of the
-    /// running products. Each factor (1 + clip(o)) / (1 + clip(a)) lies in [1e-5, 1e5], so a running product
+    /// contiguous (W^T layout) so the compiler vectorises it; two children share one load and store of the
+    /// running products (with four, their constants no longer fit in registers). Each factor (1 + clip(o)) / (1 + clip(a)) lies in [1e-5, 1e5], so a running product
     /// over 200 children can still over- or underflow only when most children are near the clip; such
     /// (example, parent) pairs are recomputed in log space (`logSpaceRatio`) rather than taking logs for all.
     func bernoulliFlipRatios(layer k: Int) {
@@ -327,13 +327,37 @@ public final class BanditTrainer {
         // Row of exp(2 c_j x_i W_ij) over parents i for x_i = +1 (sameRow) and for x_i = -1 (otherRow).
         let sameRow = UnsafeMutablePointer<UnsafePointer<Double>>.allocate(capacity: C)
         let otherRow = UnsafeMutablePointer<UnsafePointer<Double>>.allocate(capacity: C)
+        // Per child j, the smallest and largest of exp(+-2 W_ij) over parents i (per step, not per example).
+        let rowMinimum = UnsafeMutablePointer<Double>.allocate(capacity: C)
+        let rowMaximum = UnsafeMutablePointer<Double>.allocate(capacity: C)
+        defer { rowMinimum.deallocate(); rowMaximum.deallocate() }
+        expTwoWT[k].data.withUnsafeBufferPointer { ep in
+            expMinusTwoWT[k].data.withUnsafeBufferPointer { em in
+                for j in 0..<C {
+                    var smallest = Double.infinity, largest = -Double.infinity
+                    for i in 0..<H {
+                        let a = ep[j * H + i], b = em[j * H + i]
+                        smallest = Swift.min(smallest, Swift.min(a, b))
+                        largest = Swift.max(largest, Swift.max(a, b))
+                    }
+                    rowMinimum[j] = smallest; rowMaximum[j] = largest
+                }
+            }
+        }
         defer { den.deallocate(); isPlus.deallocate(); isMinus.deallocate(); odds.deallocate(); inverse.deallocate(); sameRow.deallocate(); otherRow.deallocate() }
         let lo = Clip.oddsLow, hi = Clip.oddsHigh
         /// One child's constants for the loop over parents: v = 1 / (1 + clip(a)) and the odds a, clip bounds scaled by v.
-        struct Child { var same, other: UnsafePointer<Double>; var scaledOdds, low, high, inverse: Double }
+        /// `inRange`: no parent's counterfactual odds reach the clip, so the clamp can be skipped (an exact shortcut:
+        /// rounding is monotone, so f >= fMin implies f * s >= fMin * s in floating point, and likewise for fMax).
+        struct Child { var same, other: UnsafePointer<Double>; var scaledOdds, low, high, inverse: Double; var inRange: Bool }
         @inline(__always) func child(_ j: Int) -> Child {
-            let v = inverse[j]
-            return Child(same: sameRow[j], other: otherRow[j], scaledOdds: odds[j] * v, low: lo * v, high: hi * v, inverse: v)
+            let v = inverse[j], s = odds[j] * v, low = lo * v, high = hi * v
+            return Child(same: sameRow[j], other: otherRow[j], scaledOdds: s, low: low, high: high, inverse: v,
+                         inRange: rowMinimum[j] * s >= low && rowMaximum[j] * s <= high)
+        }
+        /// The factor when the clip is known to be inactive.
+        @inline(__always) func unclippedFactor(_ c: Child, _ i: Int, _ p: Double, _ m: Double) -> Double {
+            c.inverse + (p * c.same[i] + m * c.other[i]) * c.scaledOdds
         }
         /// (1 + clip(a exp(2 c x_i W_ij))) / (1 + clip(a)) = v + clip(exp(2 c x_i W_ij) a v, lo v, hi v) for parent i
         /// (v > 0 commutes with the clip); the 0/1 indicators p, m of x_i = +1, -1 select the factor exactly.
@@ -365,13 +389,20 @@ public final class BanditTrainer {
                                         otherRow[j] = UnsafePointer((up ? em : ep) + j * H)
                                     }
                                     var j = 0
-                                    while j + 4 <= C {
-                                        let c0 = child(j), c1 = child(j + 1), c2 = child(j + 2), c3 = child(j + 3)
-                                        for i in 0..<H {
-                                            let p = isPlus[i], m = isMinus[i]
-                                            den[i] *= (factor(c0, i, p, m) * factor(c1, i, p, m)) * (factor(c2, i, p, m) * factor(c3, i, p, m))
+                                    while j + 2 <= C {
+                                        let c0 = child(j), c1 = child(j + 1)
+                                        if c0.inRange && c1.inRange {
+                                            for i in 0..<H {
+                                                let p = isPlus[i], m = isMinus[i]
+                                                den[i] *= unclippedFactor(c0, i, p, m) * unclippedFactor(c1, i, p, m)
+                                            }
+                                        } else {
+                                            for i in 0..<H {
+                                                let p = isPlus[i], m = isMinus[i]
+                                                den[i] *= factor(c0, i, p, m) * factor(c1, i, p, m)
+                                            }
                                         }
-                                        j += 4
+                                        j += 2
                                     }
                                     while j < C {
                                         let c0 = child(j)
