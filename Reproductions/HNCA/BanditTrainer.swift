@@ -314,8 +314,12 @@ public final class BanditTrainer {
     /// the odds a_j and 1 / (1 + clip(a_j)) per (example, child). The loop over parents is innermost and
     /// contiguous (W^T layout) so the compiler vectorises it; two children share one load and store of the
     /// running products (with four, their constants no longer fit in registers). Each factor (1 + clip(o)) / (1 + clip(a)) lies in [1e-5, 1e5], so a running product
-    /// over 200 children can still over- or underflow only when most children are near the clip; such
-    /// (example, parent) pairs are recomputed in log space (`logSpaceRatio`) rather than taking logs for all.
+    /// over 200 children can still over- or underflow only when most children are near the clip. A product keeps
+    /// full relative precision while it stays a normal number, so instead of taking logs every few children (a
+    /// log per (example, parent, chunk) would cost more than the products), a final product that is not normal
+    /// (inf, NaN, zero or subnormal) marks the rare (example, parent) recomputed in log space (`logSpaceRatio`).
+    /// (Not caught: a running product that dips below 1e-308 and climbs back, which needs ~60 children at the
+    /// clip in one direction followed by as many in the other.)
     func bernoulliFlipRatios(layer k: Int) {
         let B = batchSize
         let H = network.weights[k + 1].rows, C = network.weights[k + 1].cols
@@ -411,7 +415,7 @@ public final class BanditTrainer {
                                     }
                                     for i in 0..<H {
                                         let d = den[i]
-                                        ratio[r * H + i] = (d.isFinite && d > 0) ? 1 / d
+                                        ratio[r * H + i] = d.isNormal && d > 0 ? 1 / d
                                             : logSpaceRatio(row: r, parent: i, layer: k)
                                     }
                                 }
