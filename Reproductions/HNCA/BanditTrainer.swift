@@ -143,9 +143,10 @@ public final class BanditTrainer {
         for (r, y) in labels.enumerated() { rewards[r] = actions[r] == y ? 1 : 0; rewardSum += rewards[r] }
         // The learning signal R - b, with b from the batches before this one (it must not depend on this sample).
         computeDeltas(rewards: rewards, baseline: usesBaseline ? baseline : 0)
-        let (varianceSum, hiddenVarianceSum) = gradientsAndVariance()
+        let (varianceSum, hiddenVarianceSum, meanGradientSquares) = gradientsAndVariance()
         let n = network.hiddenLayers
-        guard varianceSum.isFinite, weightGradients.allSatisfy({ $0.data.allSatisfy(\.isFinite) }) else {
+        // A finite sum of squares means every weight and bias gradient is finite (NaN and inf propagate).
+        guard varianceSum.isFinite, meanGradientSquares.isFinite else {
             throw BanditTrainingError.nonFinite("gradient (\(credit.rawValue), \(n) hidden layers)")
         }
         for k in 0...n {
@@ -176,9 +177,9 @@ public final class BanditTrainer {
     /// Batch-mean gradients into `weightGradients` / `biasGradients`, and the sums over parameters
     /// of the per-parameter variance (divisor B - 1) of the per-example gradients (all layers, hidden layers).
     /// The per-example weight gradient is x_b g_b^T, so sum_params sum_b w^2 = sum_b |x_b|^2 |g_b|^2: no extra gemm.
-    func gradientsAndVariance() -> (all: Double, hidden: Double) {
+    func gradientsAndVariance() -> (all: Double, hidden: Double, meanSquares: Double) {
         let B = batchSize, n = network.hiddenLayers
-        var varianceSum = 0.0, hiddenVarianceSum = 0.0
+        var varianceSum = 0.0, hiddenVarianceSum = 0.0, allMeanSquares = 0.0
         for k in 0...n {
             Matrix.gemm(outputs[k], transposeA: true, deltas[k], alpha: 1 / Double(B), into: &weightGradients[k])
             let cols = deltas[k].cols, rows = outputs[k].cols
@@ -196,12 +197,29 @@ public final class BanditTrainer {
             }
             for j in 0..<cols { biasGrad[j] /= Double(B) }
             biasGradients[k] = biasGrad
-            let meanSquares = weightGradients[k].data.reduce(0) { $0 + $1 * $1 } + biasGrad.reduce(0) { $0 + $1 * $1 }
+            let meanSquares = Self.sumOfSquares(weightGradients[k].data) + Self.sumOfSquares(biasGrad)
+            allMeanSquares += meanSquares
             let layerVariance = max(0, perExampleSquares - Double(B) * meanSquares) / Double(B - 1)
             varianceSum += layerVariance
             if k < n { hiddenVarianceSum += layerVariance }
         }
-        return (varianceSum, hiddenVarianceSum)
+        return (varianceSum, hiddenVarianceSum, allMeanSquares)
+    }
+
+    /// sum_i v_i^2 with eight independent partial sums (vectorised; a single running sum is latency-bound).
+    static func sumOfSquares(_ values: [Double]) -> Double {
+        values.withUnsafeBufferPointer { v in
+            var partial = SIMD8<Double>(repeating: 0)
+            var i = 0
+            while i + 8 <= v.count {
+                let x = UnsafeRawPointer(v.baseAddress! + i).loadUnaligned(as: SIMD8<Double>.self)
+                partial += x * x
+                i += 8
+            }
+            var total = partial.sum()
+            while i < v.count { total += v[i] * v[i]; i += 1 }
+            return total
+        }
     }
 
     /// For cross-checks against the library's estimators: takes the batch in `outputs[0]` with the given
@@ -285,96 +303,120 @@ public final class BanditTrainer {
         // against child j's sampled output c_j, flipping parent i gives odds a_j exp(2 c_j x_i W_ij), so
         // pi_j(flip) / pi_j = (1 + a_j) / (1 + a_j exp(2 c_j x_i W_ij)), odds clipped like probabilities.
         if n >= 2 {
-            for k in 0..<(n - 1) {
-                let H = network.weights[k + 1].rows, C = network.weights[k + 1].cols
-                let den = UnsafeMutablePointer<Double>.allocate(capacity: H)
-                let isPlus = UnsafeMutablePointer<Double>.allocate(capacity: H)
-                let isMinus = UnsafeMutablePointer<Double>.allocate(capacity: H)
-                let odds = UnsafeMutablePointer<Double>.allocate(capacity: C)
-                let inverse = UnsafeMutablePointer<Double>.allocate(capacity: C)
-                let childUp = UnsafeMutablePointer<Bool>.allocate(capacity: C)
-                let chunkInverse = UnsafeMutablePointer<Double>.allocate(capacity: (C + 7) / 8)
-                defer { chunkInverse.deallocate(); den.deallocate(); isPlus.deallocate(); isMinus.deallocate(); odds.deallocate(); inverse.deallocate(); childUp.deallocate() }
-                let lo = Clip.oddsLow, hi = Clip.oddsHigh
-                let loVector = SIMD4<Double>(repeating: lo), hiVector = SIMD4<Double>(repeating: hi)
-                logits[k + 1].data.withUnsafeBufferPointer { lcBuffer in
-                    outputs[k + 2].data.withUnsafeBufferPointer { cBuffer in
-                        outputs[k + 1].data.withUnsafeBufferPointer { xBuffer in
-                            flipRatio[k].data.withUnsafeMutableBufferPointer { ratio in
-                                expTwoWT[k].data.withUnsafeBufferPointer { epBuffer in
-                                    expMinusTwoWT[k].data.withUnsafeBufferPointer { emBuffer in
-                                        let ep = epBuffer.baseAddress!, em = emBuffer.baseAddress!
-                                        for r in 0..<B {
-                                            let xr = xBuffer.baseAddress! + r * H
-                                            // Indicators of x_i = +1 and x_i = -1: 0/1 weights select a factor exactly.
-                                            for i in 0..<H { den[i] = 1; isPlus[i] = xr[i] > 0 ? 1 : 0; isMinus[i] = 1 - isPlus[i] }
-                                            // Per child j: odds a_j against its sampled output and 1 / (1 + a_j).
-                                            // The odds come from the unclipped logit: the clip applies to the
-                                            // counterfactual probability clip(sigmoid(l + shift)), not before the shift.
-                                            for j in 0..<C {
-                                                let up = cBuffer[r * C + j] > 0, l = lcBuffer[r * C + j]
-                                                odds[j] = exp(Swift.min(Swift.max(up ? -l : l, -700), 700))
-                                                inverse[j] = 1 / (1 + Swift.min(Swift.max(odds[j], lo), hi))
-                                                childUp[j] = up
-                                            }
-                                            for c in 0..<((C + 7) / 8) {
-                                                var product = 1.0
-                                                for j in (8 * c)..<Swift.min(8 * c + 8, C) { product *= inverse[j] }
-                                                chunkInverse[c] = product
-                                            }
-                                            // Blocks of 4 parents stay in registers while the children stream by.
-                                            var i0 = 0
-                                            while i0 + 4 <= H {
-                                                let plus = UnsafeRawPointer(isPlus + i0).loadUnaligned(as: SIMD4<Double>.self)
-                                                let minus = UnsafeRawPointer(isMinus + i0).loadUnaligned(as: SIMD4<Double>.self)
-                                                var product = SIMD4<Double>(repeating: 1)
-                                                /// (1 + clip(a_j exp(2 c_j x_i W_ij))) for child j and the 4 parents of the block.
-                                                @inline(__always) func factor(_ j: Int) -> SIMD4<Double> {
-                                                    // exp(2 c_j x_i W_ij): exp(2W) when c_j x_i = +1, exp(-2W) otherwise.
-                                                    let forPlus = (childUp[j] ? ep : em) + j * H + i0
-                                                    let forMinus = (childUp[j] ? em : ep) + j * H + i0
-                                                    let f = plus * UnsafeRawPointer(forPlus).loadUnaligned(as: SIMD4<Double>.self)
-                                                        + minus * UnsafeRawPointer(forMinus).loadUnaligned(as: SIMD4<Double>.self)
-                                                    // Clip the counterfactual odds (pointwiseMin/Max are not inlined here).
-                                                    var o = f * odds[j]
-                                                    o.replace(with: loVector, where: o .< loVector)
-                                                    o.replace(with: hiVector, where: o .> hiVector)
-                                                    return o + 1
-                                                }
-                                                var j0 = 0
-                                                while j0 < C {
-                                                    // Chunks of 8 children, then their 1 / (1 + a_j) at once (each factor is at
-                                                    // most 1 + 1e5, so 8 stay finite); four running products hide the latency.
-                                                    var chunk: SIMD4<Double>
-                                                    if j0 + 8 <= C {
-                                                        var c0 = factor(j0), c1 = factor(j0 + 1), c2 = factor(j0 + 2), c3 = factor(j0 + 3)
-                                                        c0 *= factor(j0 + 4); c1 *= factor(j0 + 5); c2 *= factor(j0 + 6); c3 *= factor(j0 + 7)
-                                                        chunk = (c0 * c1) * (c2 * c3)
-                                                    } else {
-                                                        chunk = SIMD4<Double>(repeating: 1)
-                                                        for j in j0..<C { chunk *= factor(j) }
-                                                    }
-                                                    product *= chunk * chunkInverse[j0 / 8]
-                                                    j0 += 8
-                                                }
-                                                UnsafeMutableRawPointer(den + i0).storeBytes(of: product, as: SIMD4<Double>.self)
-                                                i0 += 4
-                                            }
-                                            for j in 0..<C where i0 < H {
-                                                let forPlus = (childUp[j] ? ep : em) + j * H
-                                                let forMinus = (childUp[j] ? em : ep) + j * H
-                                                for i in i0..<H {
-                                                    let factor = isPlus[i] * forPlus[i] + isMinus[i] * forMinus[i]
-                                                    let o = Swift.min(Swift.max(odds[j] * factor, lo), hi)
-                                                    den[i] *= (1 + o) * inverse[j]
-                                                }
-                                            }
+            for k in 0..<(n - 1) { bernoulliFlipRatios(layer: k) }
+        }
+    }
+
+    /// Flip ratios of layer k + 1's units (index k), whose children are the Bernoulli units of the layer above.
+    ///
+    /// Cost: B x H x C (example, parent, child) triples per layer pair, the step's hot spot. Per triple only
+    /// multiplications, adds and a clamp remain: the exponentials exp(+-2 W) are per step (`computeExpWeights`),
+    /// the odds a_j and 1 / (1 + clip(a_j)) per (example, child). The loop over parents is innermost and
+    /// contiguous (W^T layout) so the compiler vectorises it; two children share one load and store of the
+    /// running products (with four, their constants no longer fit in registers). Each factor (1 + clip(o)) / (1 + clip(a)) lies in [1e-5, 1e5], so a running product
+    /// over 200 children can still over- or underflow only when most children are near the clip. A product keeps
+    /// full relative precision while it stays a normal number, so instead of taking logs every few children (a
+    /// log per (example, parent, chunk) would cost more than the products), a final product that is not normal
+    /// (inf, NaN, zero or subnormal) marks the rare (example, parent) recomputed in log space (`logSpaceRatio`).
+    /// (Not caught: a running product that dips below 1e-308 and climbs back, which needs ~60 children at the
+    /// clip in one direction followed by as many in the other.)
+    func bernoulliFlipRatios(layer k: Int) {
+        let B = batchSize
+        let H = network.weights[k + 1].rows, C = network.weights[k + 1].cols
+        let den = UnsafeMutablePointer<Double>.allocate(capacity: H)
+        let isPlus = UnsafeMutablePointer<Double>.allocate(capacity: H)
+        let isMinus = UnsafeMutablePointer<Double>.allocate(capacity: H)
+        let odds = UnsafeMutablePointer<Double>.allocate(capacity: C)
+        let inverse = UnsafeMutablePointer<Double>.allocate(capacity: C)
+        // Row of exp(2 c_j x_i W_ij) over parents i for x_i = +1 (sameRow) and for x_i = -1 (otherRow).
+        let sameRow = UnsafeMutablePointer<UnsafePointer<Double>>.allocate(capacity: C)
+        let otherRow = UnsafeMutablePointer<UnsafePointer<Double>>.allocate(capacity: C)
+        // Per child j, the smallest and largest of exp(+-2 W_ij) over parents i (per step, not per example).
+        let rowMinimum = UnsafeMutablePointer<Double>.allocate(capacity: C)
+        let rowMaximum = UnsafeMutablePointer<Double>.allocate(capacity: C)
+        defer { rowMinimum.deallocate(); rowMaximum.deallocate() }
+        expTwoWT[k].data.withUnsafeBufferPointer { ep in
+            expMinusTwoWT[k].data.withUnsafeBufferPointer { em in
+                for j in 0..<C {
+                    var smallest = Double.infinity, largest = -Double.infinity
+                    for i in 0..<H {
+                        let a = ep[j * H + i], b = em[j * H + i]
+                        smallest = Swift.min(smallest, Swift.min(a, b))
+                        largest = Swift.max(largest, Swift.max(a, b))
+                    }
+                    rowMinimum[j] = smallest; rowMaximum[j] = largest
+                }
+            }
+        }
+        defer { den.deallocate(); isPlus.deallocate(); isMinus.deallocate(); odds.deallocate(); inverse.deallocate(); sameRow.deallocate(); otherRow.deallocate() }
+        let lo = Clip.oddsLow, hi = Clip.oddsHigh
+        /// One child's constants for the loop over parents: v = 1 / (1 + clip(a)) and the odds a, clip bounds scaled by v.
+        /// `inRange`: no parent's counterfactual odds reach the clip, so the clamp can be skipped (an exact shortcut:
+        /// rounding is monotone, so f >= fMin implies f * s >= fMin * s in floating point, and likewise for fMax).
+        struct Child { var same, other: UnsafePointer<Double>; var scaledOdds, low, high, inverse: Double; var inRange: Bool }
+        @inline(__always) func child(_ j: Int) -> Child {
+            let v = inverse[j], s = odds[j] * v, low = lo * v, high = hi * v
+            return Child(same: sameRow[j], other: otherRow[j], scaledOdds: s, low: low, high: high, inverse: v,
+                         inRange: rowMinimum[j] * s >= low && rowMaximum[j] * s <= high)
+        }
+        /// The factor when the clip is known to be inactive.
+        @inline(__always) func unclippedFactor(_ c: Child, _ i: Int, _ p: Double, _ m: Double) -> Double {
+            c.inverse + (p * c.same[i] + m * c.other[i]) * c.scaledOdds
+        }
+        /// (1 + clip(a exp(2 c x_i W_ij))) / (1 + clip(a)) = v + clip(exp(2 c x_i W_ij) a v, lo v, hi v) for parent i
+        /// (v > 0 commutes with the clip); the 0/1 indicators p, m of x_i = +1, -1 select the factor exactly.
+        @inline(__always) func factor(_ c: Child, _ i: Int, _ p: Double, _ m: Double) -> Double {
+            var o = (p * c.same[i] + m * c.other[i]) * c.scaledOdds
+            o = o < c.low ? c.low : o
+            o = o > c.high ? c.high : o
+            return c.inverse + o
+        }
+        logits[k + 1].data.withUnsafeBufferPointer { lcBuffer in
+            outputs[k + 2].data.withUnsafeBufferPointer { cBuffer in
+                outputs[k + 1].data.withUnsafeBufferPointer { xBuffer in
+                    flipRatio[k].data.withUnsafeMutableBufferPointer { ratio in
+                        expTwoWT[k].data.withUnsafeBufferPointer { epBuffer in
+                            expMinusTwoWT[k].data.withUnsafeBufferPointer { emBuffer in
+                                let ep = epBuffer.baseAddress!, em = emBuffer.baseAddress!
+                                for r in 0..<B {
+                                    let xr = xBuffer.baseAddress! + r * H
+                                    for i in 0..<H { den[i] = 1; isPlus[i] = xr[i] > 0 ? 1 : 0; isMinus[i] = 1 - isPlus[i] }
+                                    // Per child j: odds a_j against its sampled output c_j and 1 / (1 + clip(a_j)).
+                                    // The odds come from the unclipped logit: the clip applies to the
+                                    // counterfactual probability clip(sigmoid(l + shift)), not before the shift.
+                                    for j in 0..<C {
+                                        let up = cBuffer[r * C + j] > 0, l = lcBuffer[r * C + j]
+                                        odds[j] = exp(Swift.min(Swift.max(up ? -l : l, -700), 700))
+                                        inverse[j] = 1 / (1 + Swift.min(Swift.max(odds[j], lo), hi))
+                                        // exp(2 c_j x_i W_ij) is exp(2W) when c_j x_i = +1, exp(-2W) otherwise.
+                                        sameRow[j] = UnsafePointer((up ? ep : em) + j * H)
+                                        otherRow[j] = UnsafePointer((up ? em : ep) + j * H)
+                                    }
+                                    var j = 0
+                                    while j + 2 <= C {
+                                        let c0 = child(j), c1 = child(j + 1)
+                                        if c0.inRange && c1.inRange {
                                             for i in 0..<H {
-                                                let d = den[i]
-                                                ratio[r * H + i] = (d.isFinite && d > 0) ? 1 / d
-                                                    : logSpaceRatio(row: r, parent: i, layer: k)
+                                                let p = isPlus[i], m = isMinus[i]
+                                                den[i] *= unclippedFactor(c0, i, p, m) * unclippedFactor(c1, i, p, m)
+                                            }
+                                        } else {
+                                            for i in 0..<H {
+                                                let p = isPlus[i], m = isMinus[i]
+                                                den[i] *= factor(c0, i, p, m) * factor(c1, i, p, m)
                                             }
                                         }
+                                        j += 2
+                                    }
+                                    while j < C {
+                                        let c0 = child(j)
+                                        for i in 0..<H { den[i] *= factor(c0, i, isPlus[i], isMinus[i]) }
+                                        j += 1
+                                    }
+                                    for i in 0..<H {
+                                        let d = den[i]
+                                        ratio[r * H + i] = d.isNormal && d > 0 ? 1 / d
+                                            : logSpaceRatio(row: r, parent: i, layer: k)
                                     }
                                 }
                             }

@@ -42,7 +42,27 @@ public struct Adam: Sendable, Codable {
                     parameters.withUnsafeMutableBufferPointer { pBuffer in
                         let m = mBuffer.baseAddress!, v = vBuffer.baseAddress!
                         let g = gBuffer.baseAddress!, p = pBuffer.baseAddress!
-                        for i in 0..<count {
+                        // Eight parameters at a time: the same operations in the same order as the scalar
+                        // tail below, so the result is bit-for-bit the scalar loop's (a scalar loop here is
+                        // not vectorised and waits on every division and square root in turn).
+                        typealias Lanes = SIMD8<Double>
+                        let lb1 = Lanes(repeating: b1), lb2 = Lanes(repeating: b2)
+                        let lOneMinusB1 = Lanes(repeating: 1 - b1), lOneMinusB2 = Lanes(repeating: 1 - b2)
+                        let lc1 = Lanes(repeating: inverseC1), lc2 = Lanes(repeating: inverseC2)
+                        let lRate = Lanes(repeating: signedRate), lEps = Lanes(repeating: eps)
+                        var start = 0
+                        while start + 8 <= count {
+                            let gi = UnsafeRawPointer(g + start).loadUnaligned(as: Lanes.self)
+                            let mi = lb1 * UnsafeRawPointer(m + start).loadUnaligned(as: Lanes.self) + lOneMinusB1 * gi
+                            let vi = lb2 * UnsafeRawPointer(v + start).loadUnaligned(as: Lanes.self) + lOneMinusB2 * gi * gi
+                            UnsafeMutableRawPointer(m + start).storeBytes(of: mi, as: Lanes.self)
+                            UnsafeMutableRawPointer(v + start).storeBytes(of: vi, as: Lanes.self)
+                            let pi = UnsafeRawPointer(p + start).loadUnaligned(as: Lanes.self)
+                                + lRate * (mi * lc1) / ((vi * lc2).squareRoot() + lEps)
+                            UnsafeMutableRawPointer(p + start).storeBytes(of: pi, as: Lanes.self)
+                            start += 8
+                        }
+                        for i in start..<count {
                             let gi = g[i]
                             let mi = b1 * m[i] + (1 - b1) * gi
                             let vi = b2 * v[i] + (1 - b2) * gi * gi
