@@ -22,12 +22,22 @@ public struct Plotter: Sendable {
         let datName = stem + ".dat", svgName = stem + ".svg"
         try AtomicFile.write(data, to: dir.appendingPathComponent(datName))
         var gp = """
-        set terminal svg size 720,440 dynamic font 'Helvetica,13' background rgb 'white'
+        set terminal svg size 820,560 dynamic font 'Helvetica,13' background rgb 'white'
         set output '\(dir.appendingPathComponent(svgName + ".tmp").path)'
         set title "\(escape(figure.title))"
         set xlabel "\(escape(figure.xLabel))"
         set ylabel "\(escape(figure.yLabel))"
-        set key outside right top box
+        set key below box maxrows 4
+        # A colour-blind-safe cycle (Okabe-Ito), with no pale yellow that vanishes on white.
+        set linetype 1 lc rgb '#0072B2'
+        set linetype 2 lc rgb '#D55E00'
+        set linetype 3 lc rgb '#009E73'
+        set linetype 4 lc rgb '#CC79A7'
+        set linetype 5 lc rgb '#E69F00'
+        set linetype 6 lc rgb '#56B4E9'
+        set linetype 7 lc rgb '#000000'
+        set linetype 8 lc rgb '#999999'
+        set linetype cycle 8
         set grid
         set datafile missing 'nan'
 
@@ -41,7 +51,7 @@ public struct Plotter: Sendable {
             switch s.style {
             case .errorbars: using = "1:2:3:4"; with = "yerrorlines"
             case .lines: using = "1:2"; with = "lines lw 2"
-            case .points: using = "1:2"; with = "points pt 7 ps 0.5"
+            case .points: using = "1:2"; with = "points pt 7 ps 0.9"
             case .linespoints: using = "1:2"; with = "linespoints lw 2 pt 7 ps 0.6"
             case .steps: using = "1:2"; with = "steps lw 2"
             case .boxes: using = "1:2"; with = "boxes fill solid 0.5"
