@@ -188,12 +188,12 @@ public struct HNCABandit: Claim {
             for (c, b, label) in methods {
                 let g = try group(d, c, b)
                 let epochs = g[0].records.map { Double($0.epoch) }
-                accuracy.append(curve("\(label), test", epochs, g.map { $0.records.map(\.testAccuracy) }, errorBars: true))
-                accuracy.append(curve("\(label), train (online)", epochs, g.map { $0.records.map(\.trainAccuracy) }, errorBars: false))
-                variance.append(curve(label, epochs, g.map { $0.records.map { log($0.gradientVariance) } }, errorBars: true))
+                accuracy.append(.meanOverSeeds("\(label), test", epochs, g.map { $0.records.map(\.testAccuracy) }, errorBars: true))
+                accuracy.append(.meanOverSeeds("\(label), train (online)", epochs, g.map { $0.records.map(\.trainAccuracy) }, errorBars: false))
+                variance.append(.meanOverSeeds(label, epochs, g.map { $0.records.map { log($0.gradientVariance) } }, errorBars: true))
             }
             let mu = try group(d, .hncaSampledOutputOnly, false)
-            variance.append(curve("mutant (negative control)", mu[0].records.map { Double($0.epoch) }, mu.map { $0.records.map { log($0.gradientVariance) } }, errorBars: false))
+            variance.append(.meanOverSeeds("mutant (negative control)", mu[0].records.map { Double($0.epoch) }, mu.map { $0.records.map { log($0.gradientVariance) } }, errorBars: false))
             figures.append(Figure(id: "variance-depth\(d)", title: "ln mean gradient variance, \(d) hidden layer\(d > 1 ? "s" : "")", xLabel: "epoch", yLabel: "ln mean gradient variance", series: variance,
                                   caption: "Mean over seeds with 95% confidence intervals; the variance is the per-parameter variance of the per-example gradient across a batch of 50, averaged over parameters and over the epoch's batches. HNCA's curves should lie well below REINFORCE's; the mutant's should not."))
             figures.append(Figure(id: "accuracy-depth\(d)", title: "Accuracy, \(d) hidden layer\(d > 1 ? "s" : "")", xLabel: "epoch", yLabel: "accuracy", series: accuracy,
@@ -255,18 +255,6 @@ public struct HNCABandit: Claim {
         }
     }
 
-    /// Mean over seeds per epoch, with a 95% t interval when asked.
-    func curve(_ name: String, _ x: [Double], _ perSeed: [[Double]], errorBars: Bool) -> Figure.Series {
-        let epochs = perSeed.map(\.count).min() ?? 0
-        var mean: [Double] = [], lo: [Double] = [], hi: [Double] = []
-        for e in 0..<epochs {
-            let s = Summary(perSeed.map { $0[e] })
-            let half = s.n > 1 ? Dist.tUpperQuantile(0.025, df: Double(s.n - 1)) * s.standardError : 0
-            mean.append(s.mean); lo.append(s.mean - half); hi.append(s.mean + half)
-        }
-        let xs = Array(x.prefix(epochs))
-        return errorBars ? .init(name, x: xs, y: mean, style: .errorbars, yLow: lo, yHigh: hi) : .init(name, x: xs, y: mean, style: .lines)
-    }
 }
 
 /// What one (configuration, seed) unit stores: its settings and one record per epoch.

@@ -209,8 +209,8 @@ public struct HNCAVAE: Claim {
             for m in Self.methods(layers: L) {
                 let g = try group(L, m)
                 let epochs = g[0].records.map { Double($0.epoch) }
-                elbo.append(curve(m.label, epochs, g.map { $0.records.map(\.trainELBO) }))
-                variance.append(curve(m.label, epochs, g.map { $0.records.map(\.logEncoderVariance) }))
+                elbo.append(.meanOverSeeds(m.label, epochs, g.map { $0.records.map(\.trainELBO) }))
+                variance.append(.meanOverSeeds(m.label, epochs, g.map { $0.records.map(\.logEncoderVariance) }))
             }
             figures.append(Figure(id: "elbo-L\(L)", title: "Training ELBO, L = \(L)", xLabel: "epoch", yLabel: "online training ELBO (nats)", series: elbo,
                                   caption: "Mean over \(s.seeds) seeds with 95% confidence intervals, as in Figure 3 (left column); higher is better."))
@@ -269,16 +269,6 @@ public struct HNCAVAE: Claim {
             ])
     }
 
-    func curve(_ name: String, _ x: [Double], _ perSeed: [[Double]]) -> Figure.Series {
-        let n = perSeed.map(\.count).min() ?? 0
-        var mean: [Double] = [], lo: [Double] = [], hi: [Double] = []
-        for e in 0..<n {
-            let s = Summary(perSeed.map { $0[e] })
-            let half = s.n > 1 ? Dist.tUpperQuantile(0.025, df: Double(s.n - 1)) * s.standardError : 0
-            mean.append(s.mean); lo.append(s.mean - half); hi.append(s.mean + half)
-        }
-        return .init(name, x: Array(x.prefix(n)), y: mean, style: .errorbars, yLow: lo, yHigh: hi)
-    }
 }
 
 /// One training unit's result.

@@ -198,8 +198,8 @@ public struct RelaxVAEClaim: Claim {
             for m in Self.methods {
                 let g = try group(a, m)
                 let epochs = g[0].epochElbo.indices.map { Double($0 + 1) }
-                series.append(curve(m.label, epochs, g.map(\.epochElbo)))
-                variance.append(curve(m.label, epochs, g.map(\.epochLogVariance)))
+                series.append(.meanOverSeeds(m.label, epochs, g.map(\.epochElbo)))
+                variance.append(.meanOverSeeds(m.label, epochs, g.map(\.epochLogVariance)))
             }
             figures.append(Figure(id: "elbo-\(a.rawValue)", title: "Training ELBO, \(a.label)", xLabel: "epoch", yLabel: "training ELBO (nats, epoch mean)", series: series,
                                   caption: "Mean over seeds with 95% t intervals of the epoch-mean single-sample training ELBO. The paper's ordering is RELAX above REBAR above MuProp above NVIL."))
@@ -255,16 +255,6 @@ public struct RelaxVAEClaim: Claim {
             ])
     }
 
-    func curve(_ name: String, _ x: [Double], _ perSeed: [[Double]]) -> Figure.Series {
-        let n = perSeed.map(\.count).min() ?? 0
-        var mean: [Double] = [], lo: [Double] = [], hi: [Double] = []
-        for e in 0..<n {
-            let s = Summary(perSeed.map { $0[e] })
-            let half = s.n > 1 ? Dist.tUpperQuantile(0.025, df: Double(s.n - 1)) * s.standardError : 0
-            mean.append(s.mean); lo.append(s.mean - half); hi.append(s.mean + half)
-        }
-        return .init(name, x: Array(x.prefix(n)), y: mean, style: .errorbars, yLow: lo, yHigh: hi)
-    }
 }
 
 public struct RelaxVAEExactRow: Codable, Sendable {
