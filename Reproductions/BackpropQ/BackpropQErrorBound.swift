@@ -51,35 +51,8 @@ public struct BackpropQErrorBound: SingleRunClaim {
         var stream = context.stream("graphs")
         var trained: [NodeRecord] = []
         var runs = 0
-        for bypass in [false, true] {
-            for length in lengths {
-                for _ in 0..<graphSeeds {
-                    let g = PaperExampleGraphs.chain(length: length, bypass: bypass, &stream)
-                    let exact = ExactEnumeration(g)
-                    let net = BackpropQNetwork.forCost(0, in: g)
-                    let truth = net.exactQ(exact)
-                    for kind in kinds { for (stepName, step) in steps {
-                        var learned = LearnedQNetwork(net, kind: kind)
-                        var s = stream.split(runs)
-                        var done = 0
-                        for budget in budgets {
-                            while done < budget { learned.tdStep(&s, step: step); done += 1 }
-                            let e = learned.errors(exact, trueQ: truth)
-                            guard e.h.allSatisfy(\.isFinite) else { throw ClaimError.nonFinite("Q_w diverged: \(kind) \(stepName)") }
-                            trained += Self.records(net, edge: e.edge, h: e.h, source: "\(bypass ? "DAG" : "chain") L=\(length) \(kind.rawValue) \(stepName) N=\(budget)")
-                        }
-                        runs += 1
-                    } }
-                }
-            }
-        }
-
-        // Random one-cost DAGs (branching, bypasses, categorical nodes, logistic conditionals).
-        let randomDAGs = BPQ.scaled(scale, smoke: 3, quick: 12, paper: 50)
-        var options = RandomSCG.Options()
-        options.nodes = 4...8; options.costs = 1...1; options.maxConfigurations = 1 << 9
-        for k in 0..<randomDAGs {
-            let g = RandomSCG.make(options, &stream)
+        /// Trains every approximator kind and step size on `g` with TD, recording eps and h_l at each budget.
+        func trainAll(on g: StochasticComputationGraph, _ label: String) throws {
             let exact = ExactEnumeration(g)
             let net = BackpropQNetwork.forCost(0, in: g)
             let truth = net.exactQ(exact)
@@ -91,10 +64,27 @@ public struct BackpropQErrorBound: SingleRunClaim {
                     while done < budget { learned.tdStep(&s, step: step); done += 1 }
                     let e = learned.errors(exact, trueQ: truth)
                     guard e.h.allSatisfy(\.isFinite) else { throw ClaimError.nonFinite("Q_w diverged: \(kind) \(stepName)") }
-                    trained += Self.records(net, edge: e.edge, h: e.h, source: "random DAG \(k + 1) \(kind.rawValue) \(stepName) N=\(budget)")
+                    trained += Self.records(net, edge: e.edge, h: e.h, source: "\(label) \(kind.rawValue) \(stepName) N=\(budget)")
                 }
                 runs += 1
             } }
+        }
+        for bypass in [false, true] {
+            for length in lengths {
+                for _ in 0..<graphSeeds {
+                    let g = PaperExampleGraphs.chain(length: length, bypass: bypass, &stream)
+                    try trainAll(on: g, "\(bypass ? "DAG" : "chain") L=\(length)")
+                }
+            }
+        }
+
+        // Random one-cost DAGs (branching, bypasses, categorical nodes, logistic conditionals).
+        let randomDAGs = BPQ.scaled(scale, smoke: 3, quick: 12, paper: 50)
+        var options = RandomSCG.Options()
+        options.nodes = 4...8; options.costs = 1...1; options.maxConfigurations = 1 << 9
+        for k in 0..<randomDAGs {
+            let g = RandomSCG.make(options, &stream)
+            try trainAll(on: g, "random DAG \(k + 1)")
         }
 
         // Constructions on the chain of length 8 with a constant cost (Q_X = c everywhere).
