@@ -52,9 +52,19 @@ public protocol Claim: Sendable {
     /// A few words for the index table.
     var summary: String { get }
 
+    /// Every sub-claim's pre-registered design (estimand, side, SESOI or margin, alpha share,
+    /// sample size per scale). `reproduce design` prints them; `Expectations/design.tsv` holds
+    /// them, and `reproduce check` fails when the code differs from it.
+    var designs: [SubClaimDesign] { get }
+
     func units(at scale: Scale) -> [RunUnit]
     func run(_ unit: RunUnit, context: RunContext) throws -> UnitResult
     func evidence(from results: [(unit: RunUnit, result: UnitResult)], scale: Scale) throws -> Evidence
+}
+
+public extension Claim {
+    /// Claims not yet converted to pre-registered designs declare none (a test flags them).
+    var designs: [SubClaimDesign] { [] }
 }
 
 /// A claim whose whole work is one unit (typical of exact checks): it returns its evidence directly.

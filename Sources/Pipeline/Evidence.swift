@@ -1,7 +1,8 @@
 import Verification
 
-/// One sub-claim and how it came out: a hypothesis test judged by its design, or a
-/// deterministic (exact) check.
+/// One sub-claim and how it came out. A decided sub-claim carries its pre-registered design
+/// and the interval(s) its verdict is read from (`Check.decide`); legacy tests judged by the old
+/// power rule remain only until every claim is converted.
 public struct Check: Codable, Sendable {
     public var name: String
     /// What is asserted, in words.
@@ -9,18 +10,88 @@ public struct Check: Codable, Sendable {
     public var verdict: Verdict
     /// The key numbers, one line.
     public var detail: String
+    /// Supporting tests (p-values, rank checks): printed, never deciding.
     public var tests: [TestResult]
     public var design: Verdict.Design?
     /// For INCONCLUSIVE results: how much more data would be needed (e.g. "~40 seeds").
     public var needed: String?
+    /// The pre-registered design this check is decided under.
+    public var subClaim: SubClaimDesign?
+    /// The interval(s) the verdict is read from, each at level 1 - 2 alpha.
+    public var estimates: [IntervalEstimate]
+    /// The design's planning numbers at the scale that ran.
+    public var plan: DesignPlan?
+
+    public init(name: String, assertion: String, verdict: Verdict, detail: String, tests: [TestResult] = [],
+                design: Verdict.Design? = nil, needed: String? = nil, subClaim: SubClaimDesign? = nil,
+                estimates: [IntervalEstimate] = [], plan: DesignPlan? = nil) {
+        self.name = name; self.assertion = assertion; self.verdict = verdict; self.detail = detail
+        self.tests = tests; self.design = design; self.needed = needed; self.subClaim = subClaim
+        self.estimates = estimates; self.plan = plan
+    }
+
+    /// Whether the scale that ran can decide this check (exact checks always can).
+    public var decidable: Bool { plan?.decidable ?? true }
+    public var layer: EvidenceLayer? { subClaim?.layer }
+
+    /// The suite's one decision rule (CLAIMS.md, Statistical method 3): the verdict read off the
+    /// interval(s) under the pre-registered design. At a scale where the design cannot reach
+    /// both verdicts with probability >= 0.95 the sub-claim is INCONCLUSIVE by design, whatever
+    /// the interval says (the interval is still shown).
+    public static func decide(_ design: SubClaimDesign, asserts assertion: String, _ estimates: [IntervalEstimate],
+                              scale: Scale, familyAlpha: Double, detail: String? = nil,
+                              supporting: [TestResult] = []) -> Check {
+        precondition(estimates.count == design.count,
+                     "check \(design.name): \(estimates.count) intervals for a design of \(design.count)")
+        let alpha = design.alpha(familyAlpha: familyAlpha)
+        for e in estimates where design.method != .exact && e.interval.level.isFinite {
+            precondition(abs(e.interval.level - (1 - 2 * alpha)) < 1e-9 * max(1, alpha) + 1e-12,
+                         "check \(design.name): interval at level \(e.interval.level), the design needs 1 - 2 x \(alpha)")
+        }
+        let plan = design.plan(scale: scale.rawValue, familyAlpha: familyAlpha)
+        let outcome = Verdict.all(estimates.map { design.decide($0.interval) })
+        var verdict = outcome
+        var needed: String?
+        if !plan.decidable && outcome != .error {
+            verdict = .inconclusive
+            needed = plan.neededN.map { "not decidable at this scale by design: needs n >= \($0) \(design.unit) (runs \(plan.n)); the interval alone says \(outcome.rawValue)" }
+                ?? "not decidable at this scale by design (no n up to the search cap suffices); the interval alone says \(outcome.rawValue)"
+        } else if verdict == .inconclusive, let sd = estimates.compactMap(\.observedSD).first, sd > 0 {
+            var observed = design; observed.planningSD = sd
+            if let n = observed.neededSampleSize(alpha: alpha) { needed = "about \(n) \(design.unit) at the observed sd \(fmt(sd, 3))" }
+        }
+        let text = detail ?? estimates.map { Check.describe($0, design: design) }.joined(separator: "; ")
+        return Check(name: design.name, assertion: assertion, verdict: verdict, detail: text, tests: supporting,
+                     needed: needed, subClaim: design, estimates: estimates, plan: plan)
+    }
+
+    /// A deterministic check under an exact design: value(s) within the design's tolerance.
+    public static func exact(_ design: SubClaimDesign, asserts assertion: String, values: [Double],
+                             detail: String) -> Check {
+        precondition(design.method == .exact, "check \(design.name): not an exact design")
+        let estimates = values.map { IntervalEstimate.exact($0) }
+        var d = design; d.count = values.count
+        let verdict = Verdict.all(estimates.map { d.decide($0.interval) })
+        return Check(name: design.name, assertion: assertion, verdict: verdict, detail: detail,
+                     subClaim: design, estimates: estimates,
+                     plan: .exact)
+    }
+
+    /// One interval in words: estimate, interval and what the design needs.
+    public static func describe(_ e: IntervalEstimate, design: SubClaimDesign) -> String {
+        let ci = e.interval.level >= 1 ? "" : ", \(fmt(e.interval.level * 100, 8))% CI [\(fmt(e.interval.lower)), \(fmt(e.interval.upper))]"
+        return "\(fmt(e.estimate))\(ci) vs \(design.sideText)"
+    }
 
     /// A hypothesis test, judged by `design` (see `Verdict.from`).
+    @available(*, deprecated, message: "decide sub-claims with Check.decide and a SubClaimDesign")
     public static func test(_ name: String, asserts assertion: String, _ result: TestResult,
                             design: Verdict.Design, detail: String? = nil, needed: String? = nil) -> Check {
         Check(name: name, assertion: assertion, verdict: Verdict.from(result, design: design),
               detail: detail ?? Check.describe(result), tests: [result], design: design, needed: needed)
     }
     /// Several tests that must all support the claim (e.g. per-coordinate tests after Holm).
+    @available(*, deprecated, message: "decide sub-claims with Check.decide and a SubClaimDesign")
     public static func allOf(_ name: String, asserts assertion: String, _ results: [TestResult],
                              design: Verdict.Design, detail: String) -> Check {
         Check(name: name, assertion: assertion,
@@ -28,6 +99,7 @@ public struct Check: Codable, Sendable {
               detail: detail, tests: results, design: design, needed: nil)
     }
     /// A deterministic check (exact enumeration, closed form): passes or fails.
+    @available(*, deprecated, message: "use Check.exact with a SubClaimDesign")
     public static func exact(_ name: String, asserts assertion: String, passed: Bool, detail: String) -> Check {
         Check(name: name, assertion: assertion, verdict: .check(passed), detail: detail, tests: [], design: nil, needed: nil)
     }
@@ -46,28 +118,55 @@ public struct Check: Codable, Sendable {
     }
 }
 
-/// A plausible bug run through the same tests; it must come out NOT REPRODUCED ("killed").
+public extension SubClaimDesign {
+    /// "> 0 (SESOI 0.05)" and the like: the side the paper claims, in the estimand's units.
+    var sideText: String {
+        if method == .exact && claimed == .greater { return "exactly > \(fmt(reference))" }
+        if method == .exact && claimed == .less { return "exactly < \(fmt(reference))" }
+        return switch claimed {
+        case .greater: "claimed > \(fmt(reference)), SESOI \(fmt(sesoi))"
+        case .less: "claimed < \(fmt(reference)), SESOI \(fmt(sesoi))"
+        case .equivalent: "claimed \(fmt(reference)) ± \(fmt(sesoi))"
+        case .exact: "exactly \(fmt(reference)) ± \(fmt(sesoi))"
+        }
+    }
+}
+
+/// A plausible bug run through the same tests. It is killed only where a check that the real
+/// method passes (REPRODUCED) comes out NOT REPRODUCED for the mutant (CLAIMS.md, "Negative
+/// controls"); `Evidence` works that out, because it needs the real checks.
 public struct NegativeControl: Codable, Sendable {
     public var name: String
     /// The bug, in words.
     public var bug: String
     public var checks: [Check]
+    /// Names of the checks that killed it: REPRODUCED for the real method, NOT REPRODUCED here.
+    /// Filled in by `Evidence`.
+    public internal(set) var killedBy: [String] = []
     public var verdict: Verdict { Verdict.all(checks.map(\.verdict)) }
-    /// Killed when the tests reject the mutant: some check comes out NOT REPRODUCED.
-    public var killed: Bool { checks.contains { $0.verdict == .notReproduced } }
+    public var killed: Bool { !killedBy.isEmpty }
     public init(name: String, bug: String, checks: [Check]) {
         self.name = name; self.bug = bug; self.checks = checks
     }
-    enum CodingKeys: String, CodingKey { case name, bug, checks, verdict, killed }
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(name, forKey: .name); try c.encode(bug, forKey: .bug); try c.encode(checks, forKey: .checks)
-        try c.encode(verdict, forKey: .verdict); try c.encode(killed, forKey: .killed)
+    /// The layers at which it was killed.
+    public func killedLayers(_ real: [Check]) -> Set<EvidenceLayer> {
+        Set(checks.filter { killedBy.contains($0.name) }.compactMap { c in c.layer ?? real.first { $0.name == c.name }?.layer })
     }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        name = try c.decode(String.self, forKey: .name); bug = try c.decode(String.self, forKey: .bug)
-        checks = try c.decode([Check].self, forKey: .checks)
+}
+
+/// An A/A control (CLAIMS.md, Statistical method 9): a method compared with itself on
+/// independent seeds through the same interval as a real comparison. It passes when the
+/// interval contains the reference (no winner declared); a failure makes the claim ERROR,
+/// because the comparison itself is biased.
+public struct AAControl: Codable, Sendable {
+    public var name: String
+    /// The sub-claim (check name) whose comparison it controls.
+    public var controls: String
+    public var estimate: IntervalEstimate
+    public var reference: Double
+    public var passed: Bool { estimate.interval.contains(reference) }
+    public init(name: String, controls: String, estimate: IntervalEstimate, reference: Double = 0) {
+        self.name = name; self.controls = controls; self.estimate = estimate; self.reference = reference
     }
 }
 
@@ -116,23 +215,35 @@ public struct Figure: Codable, Sendable {
 }
 
 /// Everything a claim's report shows. The verdict is derived, never set: the conjunction of the
-/// checks, turned into ERROR when a negative control survives (the test had no power) or when
-/// there is no negative control at all (a test that cannot fail is a defect).
+/// checks, turned into ERROR when a control fails: a mutant that kills nothing the real method
+/// passes, a deciding layer without a mutant that fails there, an A/A control that declares a
+/// winner, or no negative control at all (a test that cannot fail is a defect).
 public struct Evidence: Codable, Sendable {
     /// The key number(s), one line, shown next to the verdict.
     public var headline: String
     /// The setup actually run, one fact per line (sizes, seeds, data set...).
     public var setup: [String]
     public var checks: [Check]
-    public var negativeControls: [NegativeControl]
+    public private(set) var negativeControls: [NegativeControl]
+    public var aaControls: [AAControl]
     public var tables: [Table]
     public var figures: [Figure]
     public var notes: [String]
+    /// Measured times: supporting data only. No verdict reads this field, and determinism
+    /// checks compare evidence without it.
+    public var timing: [Table]
 
     public init(headline: String, setup: [String] = [], checks: [Check], negativeControls: [NegativeControl],
-                tables: [Table] = [], figures: [Figure] = [], notes: [String] = []) {
+                aaControls: [AAControl] = [], tables: [Table] = [], figures: [Figure] = [], notes: [String] = [],
+                timing: [Table] = []) {
         self.headline = headline; self.setup = setup; self.checks = checks
-        self.negativeControls = negativeControls; self.tables = tables; self.figures = figures; self.notes = notes
+        self.negativeControls = negativeControls; self.aaControls = aaControls
+        self.tables = tables; self.figures = figures; self.notes = notes; self.timing = timing
+        let passedByReal = Set(checks.filter { $0.verdict == .reproduced }.map(\.name))
+        for i in self.negativeControls.indices {
+            self.negativeControls[i].killedBy = self.negativeControls[i].checks
+                .filter { $0.verdict == .notReproduced && passedByReal.contains($0.name) }.map(\.name)
+        }
     }
 
     /// Evidence for a run that could not complete.
@@ -140,35 +251,52 @@ public struct Evidence: Codable, Sendable {
         Evidence(headline: "the run could not complete: \(message)", checks: [.error("run", message)], negativeControls: [])
     }
 
-    public var verdict: Verdict {
-        let main = Verdict.all(checks.map(\.verdict))
-        if main == .error { return .error }
-        if negativeControls.isEmpty || negativeControls.contains(where: { !$0.killed }) { return .error }
-        return main
+    /// Layers with a REPRODUCED real check (they support the verdict) but no mutant killed there.
+    public var uncoveredLayers: [EvidenceLayer] {
+        let deciding = Set(checks.filter { $0.verdict == .reproduced }.compactMap(\.layer))
+        let covered = negativeControls.reduce(into: Set<EvidenceLayer>()) { $0.formUnion($1.killedLayers(checks)) }
+        return EvidenceLayer.allCases.filter { deciding.contains($0) && !covered.contains($0) }
     }
+
+    public var verdict: Verdict { errorReason == nil ? Verdict.all(checks.map(\.verdict)) : .error }
+
     /// Why the verdict is ERROR, when it is.
     public var errorReason: String? {
         if let c = checks.first(where: { $0.verdict == .error }) { return "\(c.name): \(c.detail)" }
+        if checks.isEmpty { return "no sub-claim was checked" }
         if negativeControls.isEmpty { return "test has no power: no negative control was run" }
-        if let m = negativeControls.first(where: { !$0.killed }) { return "test has no power: the mutant '\(m.name)' survived" }
+        if let m = negativeControls.first(where: { !$0.killed }) {
+            return "test has no power: the mutant '\(m.name)' kills no check that the real method passes"
+        }
+        if let layer = uncoveredLayers.first {
+            return "test has no power at the \(layer.rawValue) layer: no mutant fails a check there that the real method passes"
+        }
+        if let a = aaControls.first(where: { !$0.passed }) {
+            return "the A/A control '\(a.name)' declared a winner (\(fmt(a.estimate.estimate)), interval [\(fmt(a.estimate.interval.lower)), \(fmt(a.estimate.interval.upper))]): the comparison '\(a.controls)' is biased"
+        }
         return nil
     }
     public var negativeControlsKilled: Bool { !negativeControls.isEmpty && negativeControls.allSatisfy(\.killed) }
 
-    enum CodingKeys: String, CodingKey { case verdict, headline, setup, checks, negativeControls, tables, figures, notes }
+    enum CodingKeys: String, CodingKey { case verdict, headline, setup, checks, negativeControls, aaControls, tables, figures, notes, timing }
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(verdict, forKey: .verdict); try c.encode(headline, forKey: .headline)
         try c.encode(setup, forKey: .setup); try c.encode(checks, forKey: .checks)
-        try c.encode(negativeControls, forKey: .negativeControls); try c.encode(tables, forKey: .tables)
-        try c.encode(figures, forKey: .figures); try c.encode(notes, forKey: .notes)
+        try c.encode(negativeControls, forKey: .negativeControls); try c.encode(aaControls, forKey: .aaControls)
+        try c.encode(tables, forKey: .tables)
+        try c.encode(figures, forKey: .figures); try c.encode(notes, forKey: .notes); try c.encode(timing, forKey: .timing)
     }
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        headline = try c.decode(String.self, forKey: .headline); setup = try c.decode([String].self, forKey: .setup)
-        checks = try c.decode([Check].self, forKey: .checks)
-        negativeControls = try c.decode([NegativeControl].self, forKey: .negativeControls)
-        tables = try c.decode([Table].self, forKey: .tables); figures = try c.decode([Figure].self, forKey: .figures)
-        notes = try c.decode([String].self, forKey: .notes)
+        self.init(headline: try c.decode(String.self, forKey: .headline),
+                  setup: try c.decode([String].self, forKey: .setup),
+                  checks: try c.decode([Check].self, forKey: .checks),
+                  negativeControls: try c.decode([NegativeControl].self, forKey: .negativeControls),
+                  aaControls: try c.decodeIfPresent([AAControl].self, forKey: .aaControls) ?? [],
+                  tables: try c.decode([Table].self, forKey: .tables),
+                  figures: try c.decode([Figure].self, forKey: .figures),
+                  notes: try c.decode([String].self, forKey: .notes),
+                  timing: try c.decodeIfPresent([Table].self, forKey: .timing) ?? [])
     }
 }

@@ -27,26 +27,60 @@ public struct ReportRenderer: Sendable {
         }
         let v = evidence.verdict
         var md = "# \(info.id): \(v.rawValue)\n\n"
-        md += "**Verdict: \(v.rawValue)** at scale `\(meta.scale.rawValue)`. \(evidence.headline)\n\n"
+        md += "**Verdict: \(v.rawValue)** at scale `\(meta.scale.rawValue)`" + (meta.scale == .paper ? "" : " (reduced; not the paper's scale)") + ".\n\n"
+        let undecidable = evidence.checks.filter { !$0.decidable }
+        if !undecidable.isEmpty {
+            md += "**Not decidable at this scale, by design:** " + undecidable.map { c in
+                "\(c.name) (n = \(c.plan?.n ?? 0)" + (c.plan?.neededN.map { "; needs \($0) \(c.subClaim?.unit ?? "")" } ?? "") + ")"
+            }.joined(separator: ", ") + ". These are INCONCLUSIVE whatever the data; the expectation says so in advance.\n\n"
+        }
+        md += "**Key numbers:** \(evidence.headline)\n\n"
         if let why = evidence.errorReason { md += "**Why ERROR:** \(why)\n\n" }
         md += "> \(info.statement)\n>\n> — \(info.paper), \(info.source)\n\n"
         if let (f, file) = figureFiles.first { md += figureBlock(f, file) }
 
-        md += "## Sub-claims\n\n| sub-claim | asserts | verdict | key numbers |\n|---|---|---|---|\n"
+        md += "## Sub-claims\n\n"
+        md += "Each verdict is read off the two-sided (1 - 2α) interval at the corrected α: REPRODUCED when it excludes the reference on the claimed side, NOT REPRODUCED when it excludes the smallest effect of interest (SESOI; for equivalence: lies wholly outside ±margin), INCONCLUSIVE otherwise.\n\n"
+        md += "| sub-claim | layer | asserts | verdict | estimate [interval] vs design | decidable here |\n|---|---|---|---|---|---|\n"
         for c in evidence.checks {
             var detail = c.detail
-            if let n = c.needed { detail += "; needed: \(n)" }
-            md += "| \(cell(c.name)) | \(cell(c.assertion)) | **\(c.verdict.rawValue)** | \(cell(detail)) |\n"
+            if let n = c.needed { detail += "; \(n)" }
+            md += "| \(cell(c.name)) | \(c.layer?.rawValue ?? "") | \(cell(c.assertion)) | **\(c.verdict.rawValue)** | \(cell(detail)) | \(c.decidable ? "yes" : "**no**") |\n"
         }
         md += "\n## Negative controls\n\n"
-        md += "Each mutant is a plausible bug run through the same tests; it must come out NOT REPRODUCED (killed).\n\n"
+        md += "Each mutant is a plausible bug run through the same checks. It is killed only where a check that the real method passes (REPRODUCED) comes out NOT REPRODUCED for the mutant; a mutant that kills nothing, or a deciding layer with no mutant killed there, makes the claim ERROR.\n\n"
         if evidence.negativeControls.isEmpty {
             md += "No negative control was run, so the verdict is ERROR (a test that cannot fail is a defect); mutant survived by default.\n\n"
         } else {
-            md += "| mutant | the bug | verdict | killed? | key numbers |\n|---|---|---|---|---|\n"
+            md += "| mutant | the bug | killed? | killed by | each check: mutant verdict (real verdict) |\n|---|---|---|---|---|\n"
             for n in evidence.negativeControls {
-                let detail = n.checks.map { "\($0.name): \($0.verdict.rawValue) (\($0.detail))" }.joined(separator: "; ")
-                md += "| \(cell(n.name)) | \(cell(n.bug)) | \(n.verdict.rawValue) | \(n.killed ? "killed" : "**survived**") | \(cell(detail)) |\n"
+                let detail = n.checks.map { mc in
+                    let real = evidence.checks.first { $0.name == mc.name }?.verdict.rawValue ?? "-"
+                    return "\(mc.name): \(mc.verdict.rawValue) (real: \(real)); \(mc.detail)"
+                }.joined(separator: " · ")
+                let layers = n.killedLayers(evidence.checks).map(\.rawValue).sorted().joined(separator: ", ")
+                md += "| \(cell(n.name)) | \(cell(n.bug)) | \(n.killed ? "killed" : "**survived**") | \(cell(n.killedBy.joined(separator: ", ")))\(layers.isEmpty ? "" : " (\(layers))") | \(cell(detail)) |\n"
+            }
+            md += "\n"
+        }
+        if !evidence.aaControls.isEmpty {
+            md += "## A/A controls\n\nEach method compared with itself on independent seeds through the same interval; it must not declare a winner.\n\n"
+            md += "| control | controls | estimate [interval] | winner declared? |\n|---|---|---|---|\n"
+            for a in evidence.aaControls {
+                let e = a.estimate
+                md += "| \(cell(a.name)) | \(cell(a.controls)) | \(fmt(e.estimate)) [\(fmt(e.interval.lower)), \(fmt(e.interval.upper))] (\(e.method)) | \(a.passed ? "no (passed)" : "**yes (failed)**") |\n"
+            }
+            md += "\n"
+        }
+        let designed = evidence.checks.filter { $0.subClaim != nil && $0.plan != nil }
+        if !designed.isEmpty {
+            md += "## Pre-registered design\n\n"
+            md += "Fixed in code before any data (`reproduce design \(info.id)`; committed in `Expectations/design.tsv`; changes in [the design log](DESIGN-LOG.md#\(info.id.replacingOccurrences(of: ".", with: ""))). "
+            md += "α is the per-interval alpha after the claim's weighted Bonferroni split of the family alpha. P(REP | holds) is the probability of REPRODUCED at the SESOI (no bias for equivalence); P(NOT | fails) of NOT REPRODUCED at no effect (a bias of twice the margin for equivalence); the two error rates are the false REPRODUCED rate where the claim just fails and the false NOT REPRODUCED rate where it just holds. Both probabilities >= 0.95 make the sub-claim decidable at this scale.\n\n"
+            md += "| sub-claim | estimand | claimed | SESOI / margin (source) | α | n | interval | P(REP \\| holds) | P(NOT \\| fails) | false REP | false NOT | decidable |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+            for c in designed {
+                let d = c.subClaim!, p = c.plan!
+                md += "| \(cell(d.name)) | \(cell(d.estimand)) | \(d.claimed.rawValue) \(fmt(d.reference)) | \(fmt(d.sesoi)) (\(cell(d.sesoiSource))) | \(fmt(p.alpha, 3))\(d.count > 1 ? " x \(d.count)" : "") | \(p.n) \(d.unit) | \(d.method.rawValue) | \(fmt(p.reproducedWhenHolds, 3)) | \(fmt(p.notReproducedWhenFails, 3)) | \(fmt(p.falseReproduced, 2)) | \(fmt(p.falseNotReproduced, 2)) | \(p.decidable ? "yes" : "no") |\n"
             }
             md += "\n"
         }
@@ -62,9 +96,8 @@ public struct ReportRenderer: Sendable {
 
         let tested = evidence.checks.filter { !$0.tests.isEmpty } + evidence.negativeControls.flatMap { n in n.checks.filter { !$0.tests.isEmpty }.map { var c = $0; c.name = "mutant \(n.name): \(c.name)"; return c } }
         if !tested.isEmpty {
-            md += "## Hypothesis tests\n\n"
-            md += "Each test states H0 and H1; alpha is the per-test level after Holm correction within the claim (family-wise about 1e-3 per suite run). "
-            md += "Design: `claimIsAlternative` means rejecting H0 supports the claim; `claimIsNull` means rejecting H0 contradicts it; `equivalence` is TOST. A non-rejection with power under \(Verdict.minimumPower) at the design effect is INCONCLUSIVE.\n\n"
+            md += "## Supporting tests\n\n"
+            md += "Tests printed for the reader (p-values, rank checks). Verdicts come from the intervals above, not from these rows.\n\n"
             md += "| sub-claim | test | H0 | H1 | statistic | p | alpha | estimate [CI] | effect | power | design |\n|---|---|---|---|---|---|---|---|---|---|---|\n"
             for c in tested {
                 for t in c.tests {
@@ -81,7 +114,7 @@ public struct ReportRenderer: Sendable {
             md += "## More figures\n\n"
             for (f, file) in figureFiles.dropFirst() { md += figureBlock(f, file) }
         }
-        for t in evidence.tables {
+        for t in evidence.tables + evidence.timing.map({ var t = $0; t.title += " (measured time: supporting data, outside every verdict)"; return t }) {
             md += "## \(t.title)\n\n| " + t.columns.map(cell).joined(separator: " | ") + " |\n|" + t.columns.map { _ in "---" }.joined(separator: "|") + "|\n"
             for r in t.rows { md += "| " + r.map(cell).joined(separator: " | ") + " |\n" }
             md += "\n"
@@ -101,8 +134,10 @@ public struct ReportRenderer: Sendable {
         public var scale: Scale
         public var killed: Bool
         public var seconds: Double
-        public init(info: Info, verdict: Verdict, scale: Scale, killed: Bool, seconds: Double) {
+        public var checks: [Check]
+        public init(info: Info, verdict: Verdict, scale: Scale, killed: Bool, seconds: Double, checks: [Check] = []) {
             self.info = info; self.verdict = verdict; self.scale = scale; self.killed = killed; self.seconds = seconds
+            self.checks = checks
         }
     }
 
@@ -116,6 +151,17 @@ public struct ReportRenderer: Sendable {
         md += "| claim | paper | statement | scale | verdict | negative control | runtime |\n|---|---|---|---|---|---|---|\n"
         for r in rows {
             md += "| [\(r.info.id)](\(r.info.id).md) | \(cell(r.info.paper)) | \(cell(r.info.summary)) | \(r.scale.rawValue) | **\(r.verdict.rawValue)** | \(r.killed ? "killed" : "survived") | \(String(format: "%.1f s", r.seconds)) |\n"
+        }
+        let designed = rows.flatMap { r in r.checks.map { (r.info.id, $0) } }
+        if !designed.isEmpty {
+            md += "\n## Every sub-claim\n\nSESOI / margin fixed in advance (`Expectations/design.tsv`, changes in [DESIGN-LOG.md](DESIGN-LOG.md)); the interval is at level 1 - 2α; false REP / false NOT are the design's two error rates at this scale; calibration of the tests themselves: [CALIBRATION.md](CALIBRATION.md).\n\n"
+            md += "| claim | sub-claim | layer | claimed, SESOI / margin | estimate [interval] | false REP / false NOT | decidable here | verdict |\n|---|---|---|---|---|---|---|---|\n"
+            for (id, c) in designed {
+                let design = c.subClaim.map(\.sideText) ?? "legacy test (no design)"
+                let interval = c.estimates.map { e in e.interval.level >= 1 ? fmt(e.estimate) : "\(fmt(e.estimate)) [\(fmt(e.interval.lower)), \(fmt(e.interval.upper))]" }.joined(separator: "; ")
+                let rates = c.plan.map { "\(fmt($0.falseReproduced, 2)) / \(fmt($0.falseNotReproduced, 2))" } ?? ""
+                md += "| \(id) | \(cell(c.name)) | \(c.layer?.rawValue ?? "") | \(cell(design)) | \(cell(interval.count > 160 ? String(interval.prefix(157)) + "..." : interval)) | \(rates) | \(c.decidable ? "yes" : "**no**") | \(c.verdict.rawValue) |\n"
+            }
         }
         if !pending.isEmpty {
             md += "\nNot yet run at this scale: " + pending.map { "`\($0.id)`" }.joined(separator: ", ") + "\n"

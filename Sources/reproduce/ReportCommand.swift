@@ -38,7 +38,7 @@ struct Report: ParsableCommand {
             if hasAnyResult(c, runner.store, scale, seed) {
                 let (evidence, meta) = runner.evidence(c, scale: scale, seed: seed)
                 rows.append(.init(info: info(c), verdict: evidence.verdict, scale: scale,
-                                  killed: evidence.negativeControlsKilled, seconds: meta.seconds))
+                                  killed: evidence.negativeControlsKilled, seconds: meta.seconds, checks: evidence.checks))
             } else {
                 pending.append(info(c))
             }
@@ -69,6 +69,9 @@ struct Check: ParsableCommand {
     @Flag(help: "Write the current verdicts as the expectations.")
     var record = false
 
+    @Option(help: "The committed pre-registered designs, compared with the code's.")
+    var designs: String = "Expectations/design.tsv"
+
     func run() throws {
         let scale = try options.parsedScale()
         let seed = try options.validatedSeed()
@@ -85,7 +88,14 @@ struct Check: ParsableCommand {
         }
         let expected: Expectations
         do { expected = try Expectations(contentsOf: path) } catch { throw UsageError(message: "\(error)") }
-        let diffs = expected.differences(from: actual)
+        var diffs = expected.differences(from: actual)
+        // The pre-registration: the code's designs must equal the committed table.
+        let committedDesigns = URL(fileURLWithPath: designs)
+        if let text = try? String(contentsOf: committedDesigns, encoding: .utf8) {
+            diffs += DesignTable(parsing: text).differences(fromCode: Registry.designTable())
+        } else {
+            diffs.append("design: cannot read \(committedDesigns.path) (write it with `reproduce design --record`)")
+        }
         let errors = actual.filter { $0.value == .error }.map(\.key).sorted()
         for d in diffs { print("DIFFERENCE \(d)") }
         for e in errors where !diffs.contains(where: { $0.hasPrefix(e + ":") }) { print("ERROR \(e)") }
