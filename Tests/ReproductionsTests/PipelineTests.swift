@@ -4,8 +4,8 @@ import DiscreteGradients
 import Pipeline
 import Verification
 
-/// A tiny claim for exercising the pipeline: each unit draws a few uniforms; the verdict is a
-/// t-test that their mean is 1/2 (claimIsNull); the mutant draws uniforms on (0, 2).
+/// A tiny claim for exercising the pipeline: each unit draws a few uniforms; the verdict is an
+/// equivalence design (mean 1/2 within ±0.1); the mutant draws uniforms on (0, 2).
 struct UniformMeanClaim: Claim {
     let id = "test.uniform-mean"
     let paper = "test"
@@ -21,9 +21,12 @@ struct UniformMeanClaim: Claim {
     }
     func evidence(from results: [(unit: RunUnit, result: [Double])], scale: Scale) throws -> Evidence {
         let xs = results.flatMap(\.result)
+        let design = SubClaimDesign("mean", layer: .monteCarlo, estimand: "mean of the draws - 1/2", claimed: .equivalent,
+                                    sesoi: 0.1, sesoiSource: "test", alphaShare: 1, method: .t, planningSD: 0.3,
+                                    sampleSize: PerScale(600), unit: "draws")
         func check(_ data: [Double]) -> Check {
-            let t = TTest.oneSample(data, mu0: 0.5, alpha: 1e-3).with(power: Power.tTest(n: data.count, effect: 0.5, alpha: 1e-3, twoSided: true), at: 0.5)
-            return .test("mean", asserts: "mean 1/2", t, design: .claimIsNull)
+            .decide(design, asserts: "mean 1/2", [.mean(data.map { $0 - 0.5 }, alpha: design.alpha(familyAlpha: 1e-3))],
+                    scale: scale, familyAlpha: 1e-3)
         }
         let mutant = survivingMutant ? xs : xs.map { 2 * $0 }
         return Evidence(headline: "mean \(xs.mean)", checks: [check(xs)],
@@ -103,12 +106,61 @@ func temporaryDirectory(_ name: String = #function) -> URL {
         let (evidence, _) = runner.evidence(claim, scale: .smoke, seed: 3)
         #expect(evidence.checks.allSatisfy { $0.verdict == .reproduced })
         #expect(evidence.verdict == .error)
-        #expect(evidence.errorReason?.contains("survived") == true)
+        #expect(evidence.errorReason?.contains("kills no check") == true)
+    }
+
+    static let exactDesign = SubClaimDesign.exact("x", estimand: "x", tolerance: 0, source: "test")
+    static let trainingDesign = SubClaimDesign("y", layer: .training, estimand: "y", claimed: .greater, sesoi: 1,
+                                               sesoiSource: "test", alphaShare: 1, method: .t, planningSD: 1,
+                                               sampleSize: PerScale(100), unit: "seeds")
+    static func trainingCheck(_ lower: Double, _ upper: Double) -> Check {
+        let e = IntervalEstimate(method: "t", estimate: (lower + upper) / 2,
+                                 interval: Interval(lower: lower, upper: upper, level: 1 - 2 * trainingDesign.alpha(familyAlpha: 1e-3)), n: 100)
+        return .decide(trainingDesign, asserts: "y > 0", [e], scale: .paper, familyAlpha: 1e-3)
     }
 
     @Test func evidenceWithoutANegativeControlIsAnError() {
-        let e = Evidence(headline: "", checks: [.exact("x", asserts: "x", passed: true, detail: "")], negativeControls: [])
+        let e = Evidence(headline: "", checks: [.exact(Self.exactDesign, asserts: "x", values: [0], detail: "")], negativeControls: [])
         #expect(e.verdict == .error)
+    }
+
+    /// A mutant "killed" by a check the real method also fails proves nothing (CLAIMS.md).
+    @Test func aMutantCountsOnlyWhereTheRealMethodPasses() {
+        let realFails = Self.trainingCheck(-0.5, 0.5)        // NOT REPRODUCED for the real method
+        let mutantFails = Self.trainingCheck(-0.6, 0.4)
+        let e = Evidence(headline: "", checks: [.exact(Self.exactDesign, asserts: "x", values: [0], detail: ""), realFails],
+                         negativeControls: [NegativeControl(name: "m", bug: "b", checks: [mutantFails])])
+        #expect(!e.negativeControls[0].killed)
+        #expect(e.verdict == .error)
+    }
+
+    /// Every layer with a REPRODUCED real check needs a mutant that fails at that layer.
+    @Test func aDecidingLayerWithoutAKillIsAnError() {
+        let exactPass = Check.exact(Self.exactDesign, asserts: "x", values: [0], detail: "")
+        let exactFail = Check.exact(Self.exactDesign, asserts: "x", values: [1], detail: "")
+        let trainingPass = Self.trainingCheck(1, 3)
+        let onlyExact = Evidence(headline: "", checks: [exactPass, trainingPass],
+                                 negativeControls: [NegativeControl(name: "m", bug: "b", checks: [exactFail, trainingPass])])
+        #expect(onlyExact.negativeControls[0].killed)
+        #expect(onlyExact.uncoveredLayers == [.training])
+        #expect(onlyExact.verdict == .error)
+        let both = Evidence(headline: "", checks: [exactPass, trainingPass],
+                            negativeControls: [NegativeControl(name: "m", bug: "b", checks: [exactFail, Self.trainingCheck(-0.5, 0.5)])])
+        #expect(both.uncoveredLayers.isEmpty)
+        #expect(both.verdict == .reproduced)
+    }
+
+    /// An A/A control that declares a winner makes the comparison, and so the claim, ERROR.
+    @Test func anAAControlThatDeclaresAWinnerIsAnError() {
+        let exactPass = Check.exact(Self.exactDesign, asserts: "x", values: [0], detail: "")
+        let exactFail = Check.exact(Self.exactDesign, asserts: "x", values: [1], detail: "")
+        let controls = [NegativeControl(name: "m", bug: "b", checks: [exactFail])]
+        let fine = AAControl(name: "A vs A", controls: "x", estimate: .welch([1, 2, 3, 4], [2, 1, 4, 3], alpha: 0.01))
+        let biased = AAControl(name: "A vs A", controls: "x", estimate: .welch([10, 11, 12, 13], [1, 2, 3, 4], alpha: 0.01))
+        #expect(Evidence(headline: "", checks: [exactPass], negativeControls: controls, aaControls: [fine]).verdict == .reproduced)
+        let e = Evidence(headline: "", checks: [exactPass], negativeControls: controls, aaControls: [biased])
+        #expect(e.verdict == .error)
+        #expect(e.errorReason?.contains("A/A") == true)
     }
 
     @Test func atomicWritesLeaveNoTemporaryFiles() throws {

@@ -1,71 +1,80 @@
 import Testing
 import Verification
 
-/// A result with the given p-value judged at alpha = 0.01, optionally with a stated power.
-func result(p: Double, power: Double? = nil, statistic: Double = 2) -> TestResult {
-    var r = TestResult(test: "t", null: "H0", alternative: "H1", statisticName: "t", statistic: statistic,
-                       pValue: p, alpha: 0.01, sampleSize: 20)
-    if let power { r = r.with(power: power, at: 0.5) }
-    return r
+/// A directional design: the estimand exceeds 0, by at least `sesoi` for the claim to hold.
+func greaterDesign(sesoi: Double = 1, sd: Double = 1, n: Int = 30) -> SubClaimDesign {
+    SubClaimDesign("shift", layer: .training, estimand: "mean difference", claimed: .greater, sesoi: sesoi,
+                   sesoiSource: "test", alphaShare: 1, method: .t, planningSD: sd, sampleSize: PerScale(n), unit: "seeds")
 }
+func interval(_ lower: Double, _ upper: Double) -> Interval { Interval(lower: lower, upper: upper, level: 0.98) }
 
-@Suite("verdicts from test results and designs")
+@Suite("verdicts read off intervals against a pre-stated smallest effect")
 struct VerdictTests {
-    let rejected = 0.001, retained = 0.2
-
-    @Test func claimIsAlternative() {
-        // Rejecting H0 supports the claim, powered or not.
-        #expect(Verdict.from(result(p: rejected), design: .claimIsAlternative) == .reproduced)
-        #expect(Verdict.from(result(p: rejected, power: 0.95), design: .claimIsAlternative) == .reproduced)
-        // Not rejecting contradicts it only with power.
-        #expect(Verdict.from(result(p: retained, power: 0.95), design: .claimIsAlternative) == .notReproduced)
-        #expect(Verdict.from(result(p: retained, power: 0.5), design: .claimIsAlternative) == .inconclusive)
-        #expect(Verdict.from(result(p: retained), design: .claimIsAlternative) == .inconclusive)
+    @Test func aDirectionalClaimIsDecidedByWhichValuesTheIntervalExcludes() {
+        let d = greaterDesign(sesoi: 1)
+        #expect(d.decide(interval(0.2, 3)) == .reproduced)        // excludes 0, reaches the SESOI
+        #expect(d.decide(interval(-0.5, 0.8)) == .notReproduced)  // excludes the SESOI: too small to be the claim
+        #expect(d.decide(interval(0.1, 0.9)) == .notReproduced)   // real but smaller than the claim needs
+        #expect(d.decide(interval(-3, -1)) == .notReproduced)     // the other sign
+        #expect(d.decide(interval(-0.5, 2)) == .inconclusive)     // neither excluded
+        #expect(d.decide(interval(.nan, 1)) == .error)
     }
 
-    @Test func claimIsNull() {
-        #expect(Verdict.from(result(p: rejected), design: .claimIsNull) == .notReproduced)
-        #expect(Verdict.from(result(p: rejected, power: 0.95), design: .claimIsNull) == .notReproduced)
-        #expect(Verdict.from(result(p: retained, power: 0.95), design: .claimIsNull) == .reproduced)
-        #expect(Verdict.from(result(p: retained, power: 0.5), design: .claimIsNull) == .inconclusive)
-        #expect(Verdict.from(result(p: retained), design: .claimIsNull) == .inconclusive)
+    @Test func theLessSideMirrorsIt() {
+        var d = greaterDesign(sesoi: 0.5); d.claimed = .less
+        #expect(d.decide(interval(-2, -0.1)) == .reproduced)
+        #expect(d.decide(interval(-0.3, 0.4)) == .notReproduced)
+        #expect(d.decide(interval(-1, 0.2)) == .inconclusive)
     }
 
-    @Test func equivalence() {
-        #expect(Verdict.from(result(p: rejected), design: .equivalence) == .reproduced)
-        #expect(Verdict.from(result(p: retained, power: 0.95), design: .equivalence) == .notReproduced)
-        #expect(Verdict.from(result(p: retained, power: 0.3), design: .equivalence) == .inconclusive)
+    @Test func anEquivalenceClaimIsTOSTAgainstItsMargin() {
+        let d = SubClaimDesign("unbiased", layer: .monteCarlo, estimand: "bias", claimed: .equivalent, sesoi: 0.1,
+                               sesoiSource: "test", alphaShare: 1, method: .t, planningSD: 1, sampleSize: PerScale(1000), unit: "draws")
+        #expect(d.decide(interval(-0.05, 0.08)) == .reproduced)
+        #expect(d.decide(interval(0.12, 0.3)) == .notReproduced)   // wholly outside the margin
+        #expect(d.decide(interval(0.05, 0.3)) == .inconclusive)
     }
 
-    @Test func powerThresholdIsInclusiveAtTheMinimum() {
-        #expect(Verdict.from(result(p: retained, power: Verdict.minimumPower), design: .claimIsNull) == .reproduced)
-        #expect(Verdict.from(result(p: retained, power: Verdict.minimumPower.nextDown), design: .claimIsNull) == .inconclusive)
+    @Test func anExactDesignIsPassOrFail() {
+        let d = SubClaimDesign.exact("bias", estimand: "max |E g - g*|", tolerance: 1e-12, source: "rounding")
+        #expect(d.decide(interval(1e-13, 1e-13)) == .reproduced)
+        #expect(d.decide(interval(1e-6, 1e-6)) == .notReproduced)
+        let side = SubClaimDesign.exact("ratio", estimand: "tr Var / |g|^2", claimed: .greater, reference: 1, source: "paper")
+        #expect(side.decide(interval(1.5, 1.5)) == .reproduced)
+        #expect(side.decide(interval(0.5, 0.5)) == .notReproduced)
     }
 
-    @Test func pAtAlphaIsNotARejection() {
-        #expect(Verdict.from(result(p: 0.01, power: 0.9), design: .claimIsAlternative) == .notReproduced)
-        #expect(Verdict.from(result(p: 0.01.nextDown, power: 0.9), design: .claimIsAlternative) == .reproduced)
+    /// The planning probabilities follow the normal model: with many seeds both verdicts are
+    /// reachable, with 3 seeds at a tiny alpha neither is.
+    @Test func decidabilityGrowsWithTheSampleSize() {
+        let many = greaterDesign(sesoi: 1, sd: 1, n: 200).plan(scale: "paper", familyAlpha: 5e-5)
+        #expect(many.decidable && many.reproducedWhenHolds >= 0.95 && many.notReproducedWhenFails >= 0.95)
+        #expect(many.falseReproduced <= 5e-5 && many.falseNotReproduced <= 5e-5 + 1e-12)
+        let few = greaterDesign(sesoi: 1, sd: 1, n: 3).plan(scale: "paper", familyAlpha: 5e-5)
+        #expect(!few.decidable)
+        let needed = try! #require(few.neededN)
+        #expect(greaterDesign(sesoi: 1, sd: 1, n: needed).plan(scale: "paper", familyAlpha: 5e-5).decidable)
+        #expect(!greaterDesign(sesoi: 1, sd: 1, n: needed - 1).plan(scale: "paper", familyAlpha: 5e-5).decidable)
     }
 
-    @Test func brokenResultsAreErrors() {
-        for design in [Verdict.Design.claimIsAlternative, .claimIsNull, .equivalence] {
-            #expect(Verdict.from(result(p: .nan, power: 0.99), design: design) == .error)
-            #expect(Verdict.from(result(p: 0.001, statistic: .nan), design: design) == .error)
-        }
-        // An infinite statistic (a constant sample) is a legitimate, decisive result.
-        #expect(Verdict.from(result(p: 0, statistic: .infinity), design: .claimIsAlternative) == .reproduced)
+    @Test func rateDesignsUseExactBinomialSums() {
+        let d = SubClaimDesign("majority", layer: .training, estimand: "success rate", claimed: .greater, reference: 0.5,
+                               sesoi: 0.4, sesoiSource: "test", alphaShare: 1, method: .clopperPearson,
+                               sampleSize: PerScale(30), unit: "seeds")
+        let p = d.plan(scale: "quick", familyAlpha: 1e-3)
+        #expect(p.reproducedWhenHolds > 0.9 && p.notReproducedWhenFails > 0.9)
+        #expect(d.decide(IntervalEstimate.rate(successes: 30, trials: 30, alpha: 1e-3).interval) == .reproduced)
+        #expect(d.decide(IntervalEstimate.rate(successes: 12, trials: 30, alpha: 1e-3).interval) == .notReproduced)
     }
 
-    @Test func realTestsFeedTheVerdict() {
-        // A clear shift: the one-sided t-test rejects, so "A is larger" is REPRODUCED; the same
-        // data contradict "no difference" (claimIsNull).
-        let a: [Double] = [2.1, 2.5, 1.9, 2.8, 2.2, 2.6, 2.4, 2.0]
-        let t = TTest.oneSample(a, mu0: 0, alternative: .greater, alpha: 0.01)
-        #expect(Verdict.from(t, design: .claimIsAlternative) == .reproduced)
-        #expect(Verdict.from(TTest.oneSample(a, mu0: 0, alpha: 0.01), design: .claimIsNull) == .notReproduced)
-        // TOST comes with its power, so a retained wide interval is NOT REPRODUCED, not inconclusive.
-        let tost = Equivalence.tost(a, target: 0, margin: 0.2, alpha: 0.01)
-        #expect(tost.power != nil && Verdict.from(tost, design: .equivalence) != .reproduced)
+    @Test func intervalsAreAtOneMinusTwoAlpha() {
+        let xs: [Double] = [2.1, 2.5, 1.9, 2.8, 2.2, 2.6, 2.4, 2.0]
+        let e = IntervalEstimate.mean(xs, alpha: 0.01)
+        #expect(abs(e.interval.level - 0.98) < 1e-12)
+        // Each side is the one-sided t test at alpha: the lower end equals the one-sided bound.
+        let t = TTest.oneSample(xs, mu0: 0, alternative: .greater, alpha: 0.01)
+        #expect(abs(e.interval.lower - t.interval!.lower) < 1e-12)
+        #expect(greaterDesign(sesoi: 1).decide(e.interval) == .reproduced)
     }
 
     @Test func allTakesTheWorstPart() {
@@ -77,10 +86,5 @@ struct VerdictTests {
         #expect(Verdict.all([.error, .reproduced]) == .error)
         #expect(Verdict.all([]) == .error)  // nothing tested is not a reproduction
         #expect(Verdict.reproduced < .inconclusive && .inconclusive < .notReproduced && .notReproduced < .error)
-    }
-
-    @Test func deterministicChecks() {
-        #expect(Verdict.check(true) == .reproduced)
-        #expect(Verdict.check(false) == .notReproduced)
     }
 }
