@@ -20,7 +20,7 @@ import Verification
         #expect(evidence.negativeControlsKilled, "\(id): a mutant survived")
         #expect(evidence.verdict == .reproduced || evidence.verdict == .inconclusive, "\(id): \(evidence.verdict) — \(evidence.errorReason ?? evidence.headline)")
         #expect(!evidence.figures.isEmpty)
-        #expect(evidence.aaControls.allSatisfy(\.passed))
+        #expect(evidence.aaControls.allSatisfy { $0.passed })
     }
 
     /// Every check is decided under a pre-registered design of the same name, and every design is checked.
