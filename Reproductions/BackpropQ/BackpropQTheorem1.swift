@@ -9,7 +9,8 @@ import Verification
 /// categorical nodes, table and logistic conditionals) the exact mean of the Eq. 1 estimator with
 /// exact Q-functions (Eq. 2, by enumeration) equals grad J from the score identity over the full
 /// joint, itself cross-checked by finite differences. Monte Carlo layer: per-coordinate TOST on
-/// the graph of Figure 7 (two costs, a bypass A -> Y2). Mutant: Q_X conditioned on X alone.
+/// the graph of Figure 7 (two costs, a bypass A -> Y2), each coordinate in units of its exact
+/// per-sample sd. Mutant: Q_X conditioned on X alone.
 public struct BackpropQTheorem1: SingleRunClaim {
     public let id = "bpq.theorem1"
     public let paper = BPQ.paper
@@ -18,11 +19,41 @@ public struct BackpropQTheorem1: SingleRunClaim {
     public let summary = "Eq. 1 with the frontier-scoped Q is the exact gradient"
     public init() {}
 
+    /// Random SCGs of the exact layer.
+    static let graphCounts = PerScale(smoke: 25, quick: 200, paper: 1000)
+    /// Monte Carlo draws per estimator on Figure 7. The TOST needs about 17,000 at the margin
+    /// below; quick runs 80,000 and smoke 60,000 so that the mutant's kill at this layer does not
+    /// hinge on chance (its worst standardised bias, about 0.085, sits near margin + half-width
+    /// at 20,000-40,000 draws).
+    static let draws = PerScale(smoke: 60_000, quick: 80_000, paper: 400_000)
+    /// Figure 7's parameters: A, B1, B2 (1 each), X (2), Y1 (4), Y2 (8); fixed by the structure.
+    static let figure7Parameters = 17
+    /// The equivalence margin, in units of each coordinate's exact per-sample sd.
+    static let margin = 0.05
+
+    public var designs: [SubClaimDesign] {
+        [
+            .exact("exact on random SCGs",
+                   estimand: "max over random SCGs and parameters of |E[g_Eq.1] - ∇J|, both by enumeration (exact Q of Eq. 2)",
+                   tolerance: 1e-10,
+                   source: "rounding only: E[g] and ∇J are sums of at most 2^9 double-precision products of order 1 (rounding ~1e-15); a real bias, such as the mutant's, is of order 0.01-0.1",
+                   sampleSize: Self.graphCounts, unit: "random SCGs"),
+            SubClaimDesign("Monte Carlo on Figure 7", layer: .monteCarlo,
+                           estimand: "per parameter k of Figure 7: mean over draws of (g_k - ∇J_k) / sd_k, sd_k the exact per-sample sd of the Eq. 1 estimator (enumeration)",
+                           claimed: .equivalent, sesoi: Self.margin,
+                           sesoiSource: "5% of one draw's exact sd (a bias 20x smaller than a single sample's noise); the exact layer decides exactness, this layer checks the sampled estimator end to end",
+                           alphaShare: 1, count: Self.figure7Parameters, method: .t,
+                           planningSD: 1, sampleSize: Self.draws, unit: "draws"),
+        ]
+    }
+
     public func evidence(context: RunContext) throws -> Evidence {
         let scale = context.scale
-        let graphCount = BPQ.scaled(scale, smoke: 25, quick: 200, paper: 1000)
-        let n = BPQ.scaled(scale, smoke: 15_000, quick: 40_000, paper: 400_000)
-        let alpha = StatisticalPolicy.claimAlpha
+        let graphCount = Self.graphCounts[scale: scale.rawValue]
+        let n = Self.draws[scale: scale.rawValue]
+        let family = Registry.familyAlpha
+        let designs = self.designs
+        func design(_ name: String) -> SubClaimDesign { designs.first { $0.name == name }! }
         var stream = context.stream("graphs")
         let graphs = BPQ.randomGraphs(graphCount, &stream)
 
@@ -62,33 +93,39 @@ public struct BackpropQTheorem1: SingleRunClaim {
         let fig7 = PaperExampleGraphs.figure7(&figureStream)
         let exact7 = ExactEnumeration(fig7)
         let truth7 = BackpropQGradient.flatten(exact7.gradient())
+        guard truth7.count == Self.figure7Parameters else { throw ClaimError.failed("Figure 7 has \(truth7.count) parameters, the design \(Self.figure7Parameters)") }
         let net7 = BackpropQNetwork.separate(fig7)
+        // The units of the estimand: the real estimator's exact per-sample sd (enumeration).
+        let realLocal = BackpropQGradient.exactLocalCost(net7, tables: net7.exactQ(exact7))
+        let sd7 = exact7.moments { BackpropQGradient.flatten(BackpropQGradient.estimate(fig7, $0, localCost: realLocal)) }.variance.map { $0.squareRoot() }
+        guard sd7.allSatisfy({ $0 > 0 }) else { throw ClaimError.nonFinite("a Figure 7 coordinate with zero exact sd") }
 
         func judge(_ net: BackpropQNetwork, biases: [Double], stream: RandomStream, label: String) -> (checks: [Check], means: [Double]) {
             var s = stream
             let local = BackpropQGradient.exactLocalCost(net, tables: net.exactQ(exact7))
-            let moments = exact7.moments { BackpropQGradient.flatten(BackpropQGradient.estimate(fig7, $0, localCost: local)) }
             var draws = [[Double]](repeating: [], count: truth7.count)
             for step in 0..<n {
                 let x = fig7.sample(&s)
-                for (k, v) in BackpropQGradient.flatten(BackpropQGradient.estimate(fig7, x, localCost: local)).enumerated() { draws[k].append(v) }
+                for (k, v) in BackpropQGradient.flatten(BackpropQGradient.estimate(fig7, x, localCost: local)).enumerated() {
+                    draws[k].append((v - truth7[k]) / sd7[k])
+                }
                 if step % 10_000 == 0 { context.progress(step: step, of: n, label) }
             }
-            var tests = draws.indices.map { k in
-                Equivalence.tost(draws[k], target: truth7[k], margin: 0.05 * max(moments.variance[k].squareRoot(), 1e-12),
-                                 alpha: alpha, label: "E[g_\(k + 1)]")
-            }
-            tests = Holm.apply(tests, familyAlpha: alpha)
             let worst = biases.max() ?? .nan
             let failing = biases.filter { $0 > 1e-10 }.count
+            let mc = design("Monte Carlo on Figure 7")
+            let estimates = draws.map { IntervalEstimate.mean($0, alpha: mc.alpha(familyAlpha: family)) }
+            let inside = estimates.filter { mc.decide($0.interval) == .reproduced }.count
+            let outside = estimates.filter { mc.decide($0.interval) == .notReproduced }.count
+            let worstK = estimates.indices.max { abs(estimates[$0].estimate) < abs(estimates[$1].estimate) }!
             return ([
-                .exact("exact on random SCGs", asserts: "max |E[g_Eq.1] - ∇J| < 1e-10 on every random SCG (exact Q by enumeration)",
-                       passed: failing == 0,
+                .exact(design("exact on random SCGs"), asserts: "max |E[g_Eq.1] - ∇J| <= 1e-10 on every random SCG (exact Q by enumeration)",
+                       values: [worst],
                        detail: "\(biases.count - failing)/\(biases.count) graphs exact; worst max |E[g] - ∇J| = \(fmt(worst, 3))"),
-                .allOf("Monte Carlo on Figure 7", asserts: "each of the \(truth7.count) coordinates' mean lies within ±5% of its sd of ∇J (TOST, Holm)",
-                       tests, design: .equivalence,
-                       detail: "\(tests.filter(\.rejected).count)/\(tests.count) coordinates shown equivalent; n = \(n); worst |mean - ∇J| / sd = \(fmt(draws.indices.map { abs(Summary(draws[$0]).mean - truth7[$0]) / max(moments.variance[$0].squareRoot(), 1e-12) }.max()!, 3))"),
-            ], draws.map { Summary($0).mean })
+                .decide(mc, asserts: "each of the \(truth7.count) coordinates' mean lies within ±\(fmt(Self.margin)) of its exact sd of ∇J (TOST)",
+                        estimates, scale: context.scale, familyAlpha: family,
+                        detail: "\(inside)/\(estimates.count) coordinates inside ±\(fmt(Self.margin)) sd, \(outside) wholly outside; n = \(n); worst θ_\(worstK + 1): " + Check.describe(estimates[worstK], design: mc)),
+            ], draws.indices.map { k in truth7[k] + sd7[k] * Summary(draws[k]).mean })
         }
 
         var master = context.stream("monte-carlo")
@@ -103,22 +140,24 @@ public struct BackpropQTheorem1: SingleRunClaim {
                                 .init("mutant: scope {X}", x: order.indices.map(Double.init), y: order.map { max(mutantBias[$0], 1e-17) }, style: .points),
                             ],
                             caption: "With the frontier scope of Eq. 1-2 the estimator is exact to rounding (~1e-16) on every graph; dropping the bypass ancestors from the scope biases it on every graph with a bypass (values at 1e-17 are exact zeros).")
-        let rows = truth7.indices.map { k in [ "θ_\(k + 1)", fmt(truth7[k], 5), fmt(real.means[k], 5), fmt(mutant.means[k], 5) ] }
+        let rows = truth7.indices.map { k in [ "θ_\(k + 1)", fmt(truth7[k], 5), fmt(sd7[k], 4), fmt(real.means[k], 5), fmt(mutant.means[k], 5) ] }
         let mutantBiased = mutantBias.filter { $0 > 1e-10 }.count
+        let mc = design("Monte Carlo on Figure 7")
         return Evidence(
             headline: "Eq. 1 is exact on \(realBias.filter { $0 <= 1e-10 }.count)/\(graphs.count) random SCGs (worst \(fmt(realBias.max()!, 2))); dropping the bypass ancestor biases \(mutantBiased)/\(graphs.count) (up to \(fmt(mutantBias.max()!, 3))).",
             setup: [
                 "\(graphs.count) random SCGs: 4-8 nodes, 1-3 costs (\(multiCost) with several costs), \(categorical) with a 3-way categorical node, \(logistic) with a logistic/softmax conditional, \(parameters) parameters in all",
                 "\(grown)/\(graphs.count) graphs have a scope larger than the node itself (bypass edges)",
                 "Exact ∇J = Σ_x p(x) F(x) ∇ log p(x) by enumeration; central finite differences agree to \(fmt(fdError, 2)) on 5 graphs",
-                "Monte Carlo: Figure 7's graph (A -> X, {X, B1} -> Y1, {A, X, B2} -> Y2, f1(Y1), f2(Y2); structure rebuilt from the text), \(n) samples per estimator, \(truth7.count) parameters",
-                "Family alpha \(fmt(alpha)), Holm over \(truth7.count) TOST tests, margin 5% of each coordinate's exact sd",
+                "Monte Carlo: Figure 7's graph (A -> X, {X, B1} -> Y1, {A, X, B2} -> Y2, f1(Y1), f2(Y2); structure rebuilt from the text), \(n) samples per estimator, \(truth7.count) parameters; each coordinate in units of its exact per-sample sd, margin ±\(fmt(Self.margin)) (TOST)",
+                "Family alpha \(fmt(family)) for this claim (1e-3 over \(Registry.claims.count) claims), all on the Monte Carlo check: \(fmt(mc.alpha(familyAlpha: family), 3)) per coordinate (Bonferroni over \(truth7.count)); the exact check has no alpha",
+                "Every scale decides both sub-claims (the TOST needs about 17,000 draws; quick runs 80,000 so that the mutant's Monte Carlo kill is not a matter of chance)",
             ],
             checks: real.checks,
             negativeControls: [NegativeControl(name: "scope without the bypass ancestor",
                                                bug: "Q_X conditioned on X alone (E[f | X = x]) instead of the frontier Fr(An_X ∪ {X}): the bypass ancestor is dropped",
                                                checks: mutant.checks)],
-            tables: [Table(title: "Figure 7: exact gradient and Monte Carlo means", columns: ["parameter", "exact ∇J", "Eq. 1 mean", "mutant mean"], rows: rows)],
+            tables: [Table(title: "Figure 7: exact gradient and Monte Carlo means", columns: ["parameter", "exact ∇J", "exact sd of one draw", "Eq. 1 mean", "mutant mean"], rows: rows)],
             figures: [figure]
         )
     }
