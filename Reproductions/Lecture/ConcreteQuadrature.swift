@@ -67,3 +67,35 @@ struct ConcreteQuadrature {
         return (mass, [m0, m1, m2], [[s00, s01, s02], [s01, s11, s12], [s02, s12, s22]])
     }
 }
+
+extension ConcreteQuadrature {
+    /// E[|g - m|^2] and E[|g - m|^4] for the same concrete estimator as `concreteMoments`, around a
+    /// given centre m (the exact mean): the second and fourth moments of the squared deviation,
+    /// whose sd plans the Monte Carlo variance comparison.
+    func centredNormMoments(logits theta: [Double], targets t: [Double], temperature tau: Double,
+                            forwardTemperature: Double, centre m: [Double]) -> (second: Double, fourth: Double) {
+        precondition(theta.count == 3 && t.count == 3 && m.count == 3)
+        let expNeg = nodes.map { exp(-$0) }
+        var second = 0.0, fourth = 0.0
+        let z2 = theta[2] / forwardTemperature
+        for i in nodes.indices {
+            let z0 = (theta[0] + nodes[i]) / forwardTemperature
+            for j in nodes.indices {
+                let s = 1 + expNeg[i] + expNeg[j]
+                let p = weights[i] * weights[j] * 2 * expNeg[i] * expNeg[j] / (s * s * s)
+                let z1 = (theta[1] + nodes[j]) / forwardTemperature
+                let top = max(z0, z1, z2)
+                let e0 = exp(z0 - top), e1 = exp(z1 - top), e2 = exp(z2 - top)
+                let total = e0 + e1 + e2
+                let y0 = e0 / total, y1 = e1 / total, y2 = e2 / total
+                let d0 = 2 * (y0 - t[0]), d1 = 2 * (y1 - t[1]), d2 = 2 * (y2 - t[2])
+                let centre = y0 * d0 + y1 * d1 + y2 * d2
+                let g0 = y0 * (d0 - centre) / tau - m[0], g1 = y1 * (d1 - centre) / tau - m[1], g2 = y2 * (d2 - centre) / tau - m[2]
+                let r = g0 * g0 + g1 * g1 + g2 * g2
+                second += p * r
+                fourth += p * r * r
+            }
+        }
+        return (second, fourth)
+    }
+}

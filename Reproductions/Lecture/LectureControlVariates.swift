@@ -26,9 +26,9 @@ public struct LectureControlVariates: SingleRunClaim {
     func f(_ z: Double) -> Double { z * z }
     func fPrime(_ z: Double) -> Double { 2 * z }
 
-    func samples(_ scale: Scale) -> Int {
-        switch scale { case .smoke: 5_000; case .quick: 400_000; case .paper: 4_000_000 }
-    }
+    /// Draws of eps, shared by the four estimators. Quick 400,000 decides every Monte Carlo
+    /// sub-claim (see `designs`); smoke does not (plumbing only).
+    static let sampleSizes = PerScale(smoke: 5_000, quick: 400_000, paper: 4_000_000)
 
     /// The estimator: REINFORCE for the mu coordinate.
     func g(_ eps: Double) -> Double { Reinforce.estimate(q, eps: eps, value: f)[0] }
@@ -52,6 +52,76 @@ public struct LectureControlVariates: SingleRunClaim {
     }
     static let names = ["g (no control)", "g - (c - E c), a = 1", "g - a*(c - E c)", "g - (c' - E c'), c' = -c, a = 1"]
 
+    /// Exact quantities by quadrature: moments of g and c, Cov(g, c), a*, rho, 1 - rho^2.
+    struct ExactModel {
+        var gradient: Double, varG: Double, varC: Double, cov: Double, aStar: Double, rho: Double, factor: Double, controlMeanError: Double
+        /// Exact moments of the four estimators.
+        var estimators: ExactMoments
+        /// Exact sds of the paired per-draw differences the Monte Carlo orderings average.
+        var sdReduce: Double, sdIncrease: Double, sdFactor: Double
+    }
+
+    var exactModel: ExactModel {
+        let quadrature = StandardNormalQuadrature()
+        let gradient = 2 * q.mu   // d/dmu E[z^2] = d/dmu (mu^2 + sigma^2)
+        let base = quadrature.moments { [g($0), c($0), g($0) * c($0)] }
+        let varG = base.variance[0], varC = base.variance[1]
+        let cov = base.mean[2] - base.mean[0] * base.mean[1]
+        let aStar = ControlVariate.optimalScale(covariance: cov, controlVariance: varC)
+        let factor = ControlVariate.optimalFactor(estimateVariance: varG, covariance: cov, controlVariance: varC)
+        let exactEstimators = quadrature.moments { self.estimators($0, optimalScale: aStar, mutant: false) }
+        let pairs = quadrature.moments { eps -> [Double] in
+            let e = self.estimators(eps, optimalScale: aStar, mutant: false).map { ($0 - gradient) * ($0 - gradient) }
+            return [e[0] - e[1], e[3] - e[0], e[2] - factor * e[0]]
+        }
+        return ExactModel(gradient: gradient, varG: varG, varC: varC, cov: cov, aStar: aStar, rho: cov / (varG * varC).squareRoot(),
+                          factor: factor, controlMeanError: abs(base.mean[1] - controlMean), estimators: exactEstimators,
+                          sdReduce: pairs.variance[0].squareRoot(), sdIncrease: pairs.variance[1].squareRoot(), sdFactor: pairs.variance[2].squareRoot())
+    }
+
+    /// SESOI of the two orderings: 10% of the exact Var(g).
+    static let orderingFraction = 0.1
+    /// Equivalence margin of the Monte Carlo means: 5% of the exact gradient.
+    static let meanFraction = 0.05
+    /// Equivalence margin of the factor at a*: 10% of the exact Var(g_a*) = (1 - rho^2) Var(g).
+    static let factorFraction = 0.1
+
+    public var designs: [SubClaimDesign] {
+        let m = exactModel
+        let n = Self.sampleSizes
+        return [
+            .exact("exact: no change of mean", estimand: "max(|E[g_new] - dE[f]/dmu| over the 4 estimators, |E[c] - f'(mu)|) by 512-node quadrature",
+                   tolerance: 1e-10, source: "quadrature and rounding error of a degree-6 polynomial integrand (observed ~1e-15)"),
+            .exact("exact: factor 1 - ρ² at a*", estimand: "|Var(g - a*(c - E c)) / Var(g) - (1 - ρ²)|, both sides by quadrature",
+                   tolerance: 1e-9, source: "rounding of the quadrature moments"),
+            .exact("exact: corr > 0 with a = 1 reduces variance", estimand: "Var(g - (c - E c)) / Var(g) by quadrature", claimed: .less,
+                   reference: 1 - Self.orderingFraction, source: "SESOI: a reduction of at least 10% of Var(g)"),
+            .exact("exact: negative correlation with a = 1 increases variance", estimand: "Var(g + (c - E c)) / Var(g) by quadrature", claimed: .greater,
+                   reference: 1 + Self.orderingFraction, source: "SESOI: an increase of at least 10% of Var(g)"),
+            SubClaimDesign("Monte Carlo means", layer: .monteCarlo,
+                           estimand: "mean of g_new - dE[f]/dmu over draws, for each of the 4 estimators",
+                           claimed: .equivalent, sesoi: Self.meanFraction * abs(m.gradient),
+                           sesoiSource: "5% of the exact gradient \(fmt(m.gradient))",
+                           alphaShare: 0.4, count: 4, method: .t, planningSD: m.estimators.variance.max()!.squareRoot(),
+                           sampleSize: n, unit: "draws"),
+            SubClaimDesign("positive correlation reduces variance (a = 1)", layer: .monteCarlo,
+                           estimand: "mean of (g - g*)^2 - (g_a=1 - g*)^2 on common eps (= Var(g) - Var(g_a=1))",
+                           claimed: .greater, sesoi: Self.orderingFraction * m.varG,
+                           sesoiSource: "10% of the exact Var(g) = \(fmt(m.varG, 4))",
+                           alphaShare: 0.2, method: .t, planningSD: m.sdReduce, sampleSize: n, unit: "draws"),
+            SubClaimDesign("negative correlation with a = 1 increases variance", layer: .monteCarlo,
+                           estimand: "mean of (g_-c - g*)^2 - (g - g*)^2 on common eps (= Var(g_-c) - Var(g))",
+                           claimed: .greater, sesoi: Self.orderingFraction * m.varG,
+                           sesoiSource: "10% of the exact Var(g) = \(fmt(m.varG, 4))",
+                           alphaShare: 0.2, method: .t, planningSD: m.sdIncrease, sampleSize: n, unit: "draws"),
+            SubClaimDesign("factor 1 - ρ² at a*", layer: .monteCarlo,
+                           estimand: "mean of (g_a* - g*)^2 - (1 - ρ²)(g - g*)^2 on common eps (= Var(g_a*) - (1 - ρ²) Var(g), ρ exact)",
+                           claimed: .equivalent, sesoi: Self.factorFraction * m.factor * m.varG,
+                           sesoiSource: "10% of the exact Var(g_a*) = (1 - ρ²) Var(g) = \(fmt(m.factor * m.varG, 4)): the ratio within (1 - ρ²)(1 ± 0.1)",
+                           alphaShare: 0.2, method: .t, planningSD: m.sdFactor, sampleSize: n, unit: "draws"),
+        ]
+    }
+
     struct Outcome {
         var checks: [Check]
         var means: [Double]
@@ -61,31 +131,21 @@ public struct LectureControlVariates: SingleRunClaim {
 
     public func evidence(context: RunContext) throws -> Evidence {
         let quadrature = StandardNormalQuadrature()
-        let n = samples(context.scale)
-        let alpha = StatisticalPolicy.claimAlpha
-        let exactGradient = 2 * q.mu   // d/dmu E[z^2] = d/dmu (mu^2 + sigma^2)
-        let base = quadrature.moments { [g($0), c($0), g($0) * c($0)] }
-        let varG = base.variance[0], varC = base.variance[1]
-        let cov = base.mean[2] - base.mean[0] * base.mean[1]
-        let aStar = ControlVariate.optimalScale(covariance: cov, controlVariance: varC)
-        let rho = cov / (varG * varC).squareRoot()
-        let factor = ControlVariate.optimalFactor(estimateVariance: varG, covariance: cov, controlVariance: varC)
-        let controlMeanError = abs(base.mean[1] - controlMean)
-        let varianceCurve: (Double) -> Double = { a in ControlVariate.variance(scale: a, estimateVariance: varG, covariance: cov, controlVariance: varC) }
-        let tests = 7
-        let margin = 0.1   // equivalence margin on log(variance ratio): about ±10%
+        let n = Self.sampleSizes[scale: context.scale.rawValue]
+        let family = Registry.familyAlpha
+        let model = exactModel
+        let designs = self.designs
+        func design(_ name: String) -> SubClaimDesign { designs.first { $0.name == name }! }
+        let exactGradient = model.gradient
+        let aStar = model.aStar, factor = model.factor, varG = model.varG
+        let varianceCurve: (Double) -> Double = { a in ControlVariate.variance(scale: a, estimateVariance: varG, covariance: model.cov, controlVariance: model.varC) }
+        func squaredError(_ x: Double) -> Double { (x - exactGradient) * (x - exactGradient) }
 
         func judge(mutant: Bool, stream: RandomStream) throws -> Outcome {
             var stream = stream
             let exact = quadrature.moments { estimators($0, optimalScale: aStar, mutant: mutant) }
-            let exactBias = exact.maxBias(against: .init(repeating: exactGradient, count: 4))
+            let exactBias = max(exact.maxBias(against: .init(repeating: exactGradient, count: 4)), model.controlMeanError)
             let exactFactor = exact.variance[2] / exact.variance[0]
-            // Exact standardised effects of the two paired variance tests, for their power.
-            let pairs = quadrature.moments { eps -> [Double] in
-                let e = estimators(eps, optimalScale: aStar, mutant: mutant).map { ($0 - exactGradient) * ($0 - exactGradient) }
-                return [e[0] - e[1], e[3] - e[0]]
-            }
-            let effects = (0..<2).map { pairs.mean[$0] / pairs.variance[$0].squareRoot() }
 
             var draws = [[Double]](repeating: [], count: 4)
             for i in 0..<4 { draws[i].reserveCapacity(n) }
@@ -99,44 +159,42 @@ public struct LectureControlVariates: SingleRunClaim {
                 if step % 100_000 == 0 { context.progress(step: step, of: n, mutant ? "mutant" : "") }
             }
             guard draws.allSatisfy({ $0.allSatisfy(\.isFinite) }) else { throw ClaimError.nonFinite("control-variate estimate") }
-            var results: [TestResult] = (0..<4).map { i in
-                Equivalence.tost(draws[i], target: exactGradient, margin: 0.05 * exact.variance[i].squareRoot(), alpha: alpha,
-                                 label: "E[\(Self.names[i])]")
-            }
-            let sq = draws.map { $0.map { ($0 - exactGradient) * ($0 - exactGradient) } }
-            results.append(TTest.paired(sq[0], sq[1], alternative: .greater, alpha: alpha, label: "E(g - g*)^2 - E(g_a=1 - g*)^2")
-                .with(power: Power.tTest(n: n, effect: effects[0], alpha: alpha / Double(tests)), at: effects[0]))
-            results.append(TTest.paired(sq[3], sq[0], alternative: .greater, alpha: alpha, label: "E(g_-c - g*)^2 - E(g - g*)^2")
-                .with(power: Power.tTest(n: n, effect: effects[1], alpha: alpha / Double(tests)), at: effects[1]))
-            // Variance factor at a*: TOST of log(s^2(g_a*) / s^2(g)) against log(1 - rho^2), delta-method se.
-            let pseudo = LectureStatistics.logVarianceRatioPseudoValues(draws[2], draws[0])
-            results.append(Equivalence.tost(pseudo.values, target: log(factor), margin: margin, alpha: alpha,
-                                            label: "log(Var(g_a*) / Var(g))"))
-            results = Holm.apply(results, familyAlpha: alpha)
+            let sq = draws.map { $0.map(squaredError) }
+            let means = design("Monte Carlo means"), reduce = design("positive correlation reduces variance (a = 1)")
+            let increase = design("negative correlation with a = 1 increases variance"), atStar = design("factor 1 - ρ² at a*")
+            let meanEstimates = (0..<4).map { i in IntervalEstimate.mean(draws[i].map { $0 - exactGradient }, alpha: means.alpha(familyAlpha: family)) }
+            let reduceEstimate = IntervalEstimate.paired(sq[0], sq[1], alpha: reduce.alpha(familyAlpha: family))
+            let increaseEstimate = IntervalEstimate.paired(sq[3], sq[0], alpha: increase.alpha(familyAlpha: family))
+            let factorEstimate = IntervalEstimate.paired(sq[2], sq[0].map { factor * $0 }, alpha: atStar.alpha(familyAlpha: family))
 
             let mcVariance = draws.map { Summary($0).variance }
             let sc = Summary(cs), sg = Summary(draws[0])
             let mcCov = zip(draws[0], cs).reduce(0) { $0 + ($1.0 - sg.mean) * ($1.1 - sc.mean) } / Double(n - 1)
             let estimatedScale = mcCov / sc.variance
             let checks: [Check] = [
-                .exact("exact: no change of mean", asserts: "quadrature means of g and of the three controlled estimators equal the exact gradient (|error| < 1e-10)",
-                       passed: exactBias < 1e-10 && controlMeanError < 1e-12,
-                       detail: "max |E[g_new] - ∇| = \(fmt(exactBias, 2)); |E[c] - f'(μ)| = \(fmt(controlMeanError, 2))"),
-                .exact("exact: variance factors", asserts: "Var(g_a*) / Var(g) = 1 - ρ²; Var(g_a=1) < Var(g) (a* > 1/2); Var(g_-c, a=1) > Var(g) (quadrature)",
-                       passed: abs(exactFactor - factor) < 1e-9 && exact.variance[1] < exact.variance[0] && exact.variance[3] > exact.variance[0],
-                       detail: "ρ = \(fmt(rho)), a* = \(fmt(aStar)); Var: g \(fmt(exact.variance[0])), a = 1 \(fmt(exact.variance[1])), a* \(fmt(exact.variance[2])) (ratio \(fmt(exactFactor)) vs 1 - ρ² = \(fmt(factor))), -c \(fmt(exact.variance[3]))"),
-                .allOf("unbiased (Monte Carlo)", asserts: "each estimator's mean lies within ±5% of its sd of the exact gradient (TOST)",
-                       Array(results[0..<4]), design: .equivalence,
-                       detail: (0..<4).map { "\(Self.names[$0]): \(fmt(results[$0].estimate ?? .nan)), p = \(fmt(results[$0].pValue, 2))" }.joined(separator: "; ") + " (exact \(fmt(exactGradient)))"),
-                .test("positive correlation reduces variance (a = 1)", asserts: "E(g - g*)^2 > E(g_new - g*)^2 with c at a = 1 (paired on common eps)",
-                      results[4], design: .claimIsAlternative,
-                      detail: "MC Var \(fmt(mcVariance[0])) → \(fmt(mcVariance[1])); exact effect d = \(fmt(effects[0], 3)); " + Check.describe(results[4])),
-                .test("negative correlation with a = 1 increases variance", asserts: "E(g_new - g*)^2 > E(g - g*)^2 with c' = -c at a = 1 (paired on common eps)",
-                      results[5], design: .claimIsAlternative,
-                      detail: "MC Var \(fmt(mcVariance[0])) → \(fmt(mcVariance[3])); exact effect d = \(fmt(effects[1], 3)); " + Check.describe(results[5])),
-                .test("factor 1 - ρ² at a*", asserts: "Var(g - a*(c - E c)) / Var(g) lies within ×e^±\(fmt(margin)) of the exact 1 - ρ² (TOST on the log ratio, delta-method se)",
-                      results[6], design: .equivalence,
-                      detail: "measured ratio \(fmt(exp(pseudo.logRatio))) vs exact 1 - ρ² = \(fmt(factor)); a* estimated from the sample \(fmt(estimatedScale)) vs exact \(fmt(aStar)); " + Check.describe(results[6])),
+                .exact(design("exact: no change of mean"), asserts: "quadrature means of g and of the three controlled estimators equal the exact gradient, and E[c] = f'(μ) (|error| < 1e-10)",
+                       values: [exactBias], detail: "max |E[g_new] - ∇| = \(fmt(exact.maxBias(against: .init(repeating: exactGradient, count: 4)), 2)); |E[c] - f'(μ)| = \(fmt(model.controlMeanError, 2))"),
+                .exact(design("exact: factor 1 - ρ² at a*"), asserts: "Var(g_a*) / Var(g) = 1 - ρ² (quadrature)",
+                       values: [abs(exactFactor - factor)],
+                       detail: "ρ = \(fmt(model.rho)), a* = \(fmt(aStar)); Var(g_a*) / Var(g) = \(fmt(exact.variance[2])) / \(fmt(exact.variance[0])) = \(fmt(exactFactor)) vs 1 - ρ² = \(fmt(factor))"),
+                .exact(design("exact: corr > 0 with a = 1 reduces variance"), asserts: "Var(g - (c - E c)) < 0.9 Var(g) (corr(g, c) = \(fmt(model.rho, 3)) > 0; quadrature)",
+                       values: [exact.variance[1] / exact.variance[0]],
+                       detail: "Var(g_a=1) / Var(g) = \(fmt(exact.variance[1])) / \(fmt(exact.variance[0])) = \(fmt(exact.variance[1] / exact.variance[0], 4))"),
+                .exact(design("exact: negative correlation with a = 1 increases variance"), asserts: "Var(g + (c - E c)) > 1.1 Var(g) (corr(g, -c) < 0; quadrature)",
+                       values: [exact.variance[3] / exact.variance[0]],
+                       detail: "Var(g_-c) / Var(g) = \(fmt(exact.variance[3])) / \(fmt(exact.variance[0])) = \(fmt(exact.variance[3] / exact.variance[0], 4))"),
+                .decide(means, asserts: "each estimator's mean lies within ±\(fmt(means.sesoi, 3)) of the exact gradient \(fmt(exactGradient)) (TOST, one interval per estimator)",
+                        meanEstimates, scale: context.scale, familyAlpha: family,
+                        detail: (0..<4).map { "\(Self.names[$0]): bias " + Check.describe(meanEstimates[$0], design: means) }.joined(separator: "; ")),
+                .decide(reduce, asserts: "E(g - g*)^2 - E(g_a=1 - g*)^2 > 0 by at least 10% of Var(g) (paired on common eps)",
+                        [reduceEstimate], scale: context.scale, familyAlpha: family,
+                        detail: "MC Var \(fmt(mcVariance[0])) → \(fmt(mcVariance[1])); difference " + Check.describe(reduceEstimate, design: reduce)),
+                .decide(increase, asserts: "E(g_-c - g*)^2 - E(g - g*)^2 > 0 by at least 10% of Var(g) (paired on common eps)",
+                        [increaseEstimate], scale: context.scale, familyAlpha: family,
+                        detail: "MC Var \(fmt(mcVariance[0])) → \(fmt(mcVariance[3])); difference " + Check.describe(increaseEstimate, design: increase)),
+                .decide(atStar, asserts: "E(g_a* - g*)^2 = (1 - ρ²) E(g - g*)^2 within ±10% of (1 - ρ²) Var(g) (TOST, paired on common eps)",
+                        [factorEstimate], scale: context.scale, familyAlpha: family,
+                        detail: "measured ratio \(fmt(mcVariance[2] / mcVariance[0])) vs exact 1 - ρ² = \(fmt(factor)); a* estimated from the sample \(fmt(estimatedScale)) vs exact \(fmt(aStar)); Var(g_a*) - (1 - ρ²) Var(g): " + Check.describe(factorEstimate, design: atStar)),
             ]
             return Outcome(checks: checks, means: draws.map { Summary($0).mean }, variances: mcVariance, estimatedScale: estimatedScale)
         }
@@ -144,6 +202,24 @@ public struct LectureControlVariates: SingleRunClaim {
         var master = context.stream()
         let real = try judge(mutant: false, stream: master.split(0))
         let mutant = try judge(mutant: true, stream: master.split(1))
+
+        // A/A controls: each paired comparison's estimator against itself on two independent
+        // streams of eps, through the same t interval at the same alpha.
+        var aaA = master.split(2), aaB = master.split(3)
+        var aa: [[Double]] = [[], [], []]
+        for _ in 0..<n {
+            let a = estimators(aaA.normal(), optimalScale: aStar, mutant: false).map(squaredError)
+            let b = estimators(aaB.normal(), optimalScale: aStar, mutant: false).map(squaredError)
+            aa[0].append(a[0] - b[0]); aa[1].append(a[3] - b[3]); aa[2].append(a[2] - b[2])
+        }
+        let aaControls = [
+            AAControl(name: "g against g on independent eps", controls: "positive correlation reduces variance (a = 1)",
+                      estimate: .mean(aa[0], alpha: design("positive correlation reduces variance (a = 1)").alpha(familyAlpha: family))),
+            AAControl(name: "g_-c against g_-c on independent eps", controls: "negative correlation with a = 1 increases variance",
+                      estimate: .mean(aa[1], alpha: design("negative correlation with a = 1 increases variance").alpha(familyAlpha: family))),
+            AAControl(name: "g_a* against g_a* on independent eps", controls: "factor 1 - ρ² at a*",
+                      estimate: .mean(aa[2], alpha: design("factor 1 - ρ² at a*").alpha(familyAlpha: family))),
+        ]
 
         let grid = stride(from: -1.5, through: 2.5, by: 0.05).map { $0 }
         let scales = [0, 1, aStar, -1]
@@ -159,16 +235,18 @@ public struct LectureControlVariates: SingleRunClaim {
         let rows = (0..<4).map { i in
             [Self.names[i], fmt(exactGradient, 6), fmt(real.means[i], 5), fmt(varianceCurve(scales[i]), 5), fmt(real.variances[i], 5), fmt(mutant.means[i], 5)]
         }
+        let plans = designs.filter { $0.method != .exact }.map { $0.plan(scale: context.scale.rawValue, familyAlpha: family) }
         return Evidence(
-            headline: "Largest |MC mean - exact gradient| over the 4 estimators \(fmt((0..<4).map { abs(real.means[$0] - exactGradient) }.max()!, 2)); Var ratio at a* = \(fmt(real.variances[2] / real.variances[0], 3)) vs exact 1 - ρ² = \(fmt(factor, 3)) (ρ = \(fmt(rho, 3))); negated control at a = 1 multiplies variance by \(fmt(real.variances[3] / real.variances[0], 3)).",
+            headline: "Largest |MC mean - exact gradient| over the 4 estimators \(fmt((0..<4).map { abs(real.means[$0] - exactGradient) }.max()!, 2)); Var ratio at a* = \(fmt(real.variances[2] / real.variances[0], 3)) vs exact 1 - ρ² = \(fmt(factor, 3)) (ρ = \(fmt(model.rho, 3))); negated control at a = 1 multiplies variance by \(fmt(real.variances[3] / real.variances[0], 3)).",
             setup: [
                 "z = μ + σ ε ~ N(\(fmt(q.mu)), \(fmt(q.sigma))²); g = z² ε / σ (REINFORCE for ∂/∂μ E[z²] = 2μ = \(fmt(exactGradient, 6)))",
                 "Control variate c = (f(μ) + f'(μ)(z - μ)) ε / σ, E[c] = f'(μ) = \(fmt(controlMean, 6)); negated control -c; exact moments by 512-node Gauss-Legendre quadrature",
-                "\(n) draws of ε shared by all four estimators (common random numbers); the mutant runs on its own stream",
-                "Family alpha \(fmt(alpha)), Holm over \(tests) tests: 4 TOST (margin 5% of sd), 2 paired one-sided t-tests (power at their exact effects), 1 TOST on the log variance ratio (margin \(fmt(margin)))",
+                "\(n) draws of ε shared by all four estimators (common random numbers); the mutant runs on its own stream; the A/A controls on two further independent streams",
+                "Family alpha \(fmt(family)) for this claim: 0.4 to the four mean intervals (0.1 each), 0.2 to each of the three paired comparisons; SESOIs and margins fixed from exact values (see the design table), planning sds by quadrature; at this scale the Monte Carlo designs are " + (plans.allSatisfy(\.decidable) ? "decidable" : "not all decidable (INCONCLUSIVE by design)"),
             ],
             checks: real.checks,
             negativeControls: [NegativeControl(name: "E[c] not added back", bug: "subtracts a·c but forgets to add a·E[c] back (the control's mean taken as 0)", checks: mutant.checks)],
+            aaControls: aaControls,
             tables: [Table(title: "Estimators on common ε", columns: ["estimator", "exact gradient", "MC mean", "exact Var", "MC Var", "mutant MC mean"], rows: rows)],
             figures: [figure]
         )
