@@ -22,7 +22,7 @@ struct Reproduce: ParsableCommand {
         Scales: smoke (seconds, for unit tests), quick (default; the whole suite in minutes on 2 cores),
         paper (the papers' own settings; hours).
         """,
-        subcommands: [List.self, Run.self, Report.self, Check.self, Design.self, Plan.self, Exact.self, Bench.self],
+        subcommands: [List.self, Run.self, Report.self, Check.self, Design.self, Plan.self, Exact.self, Bench.self, Calibrate.self],
         defaultSubcommand: List.self
     )
 
