@@ -171,10 +171,17 @@ public struct RelaxDirectionClaim: Claim {
         let picture: [(String, String)] = [("RELAX, theta held at 1/2", "relax-held"), ("RELAX, theta trained", "relax-trained"),
                                            ("REBAR, theta held at 1/2", "rebar-held"), ("REBAR, theta trained", "rebar-trained"),
                                            ("RELAX variance ascent (mutant), held", "relax-variance-ascent-held")]
-        let fractionSeries: [Figure.Series] = picture.map { name, c in
+        var fractionSeries: [Figure.Series] = picture.map { name, c in
             let r = runs(c)
             return .init(name, x: readAt.map(Double.init), y: readAt.map { Double(allCorrect(r, $0, flipped: false, method: .relax)) / Double(r.count) }, style: .linespoints)
         }
+        // CLAIMS.md: the authors' released code over 30 seeds, theta held at 1/2 (about 4/30 at step
+        // 30, 0/30 at steps 100-1000, 11-17/30 at steps 5000-10000).
+        let released: [(step: Double, low: Double, high: Double)] = [(30, 4, 4), (100, 0, 0), (1000, 0, 0), (5000, 11, 17), (10000, 11, 17)]
+        let shownReleased = released.filter { $0.step <= Double(last) }
+        fractionSeries.append(.init("authors' released code, 30 seeds (range)", x: shownReleased.map(\.step),
+                                    y: shownReleased.map { ($0.low + $0.high) / 60 }, style: .errorbars,
+                                    yLow: shownReleased.map { $0.low / 30 }, yHigh: shownReleased.map { $0.high / 30 }))
         let rows: [[String]] = picture.map { name, c in
             let r = runs(c)
             return [name] + readAt.map { s in "\(allCorrect(r, s, flipped: false, method: .relax))/\(r.count) (\(fmt(r.compactMap { reading($0, s)?.fractionCorrect }.mean, 2)))" }

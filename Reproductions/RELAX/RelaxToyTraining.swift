@@ -81,13 +81,15 @@ enum RelaxToy {
     }
 
     /// The exact variance of the current estimator at logit a, by Gauss-Legendre quadrature over u
-    /// (and v for the paper's z~). Every method is unbiased, so Var(g) = E[(g - g*)^2] with the
-    /// closed-form gradient g*: no cancellation, and never negative.
+    /// (16 points on each side of u = 1 - theta), and over v for the paper's z~ (8 x 8 points per
+    /// piece: the integrand is smooth there, and that run is reported, not deciding). Every method
+    /// is unbiased, so Var(g) = E[(g - g*)^2] with the closed-form gradient g*: no cancellation,
+    /// and never negative.
     static func exactVariance(method: RelaxToyMethod, a: Double, f: SquaredDistance, rebar: ScaledRelaxedObjective<SquaredDistance>?,
                               relax: RelaxToySurrogate?, points: Int = 16) -> Double {
         let exact = f.exactGradient(logits: [a])[0]
         let cut = [Fn.sigmoid(-a)]
-        let q = method.independentV ? NoiseQuadrature.relaxNoise(logits: [a], pointsPerPiece: points)
+        let q = method.independentV ? NoiseQuadrature.relaxNoise(logits: [a], pointsPerPiece: points / 2)
                                     : NoiseQuadrature(breakpoints: [cut], pointsPerPiece: points)
         return q.expectation { x in
             let g = estimate(method: method, a: a, u: x[0], v: x.count > 1 ? x[1] : 0.5, f: f, rebar: rebar, relax: relax,
