@@ -64,6 +64,23 @@ struct RelaxEstimatorsTests {
         }
     }
 
+    @Test("OutputScaledSurrogate over a Glorot-initialised TanhSurrogate: hand-written derivatives match finite differences")
+    func outputScaledSurrogateDerivatives() {
+        var s = RandomStream(seed: 7)
+        for n in [1, 2] {
+            let net = TanhSurrogate(inputs: n, hidden: 10, glorotUniformWithLogTemperature: s.uniform(-1.5, 0.5), stream: &s)
+            let limit = (6.0 / Double(n + 10)).squareRoot()
+            #expect(net.parameters.prefix(10 * n).allSatisfy { abs($0) <= limit })
+            for scale in [0.0, s.uniform(-2, 2)] {
+                let c = OutputScaledSurrogate(net, scale: scale)
+                #expect(c.parameters.count == net.parameters.count + 1)
+                let z = (0..<n).map { _ in s.uniform(-3, 3) }
+                if scale == 0 { #expect(c.evaluate(z, parameterGradients: false).value == 0) }
+                checkSurrogate(c, at: z)
+            }
+        }
+    }
+
     @Test("ScaledRelaxedObjective (REBAR's eta f(sigma_lambda(z))): hand-written derivatives match finite differences")
     func rebarSurrogateDerivatives() {
         var s = RandomStream(seed: 6)

@@ -44,22 +44,48 @@ struct RelaxClaimsTests {
         #expect(allFinite(e))
     }
 
-    @Test("relax.toy at smoke scale: every unit trains, figures and table are built")
+    @Test("relax.toy at smoke scale: every unit trains; designs, checks, mutant and A/A controls line up")
     func toy() throws {
         let claim = RelaxToyClaim()
-        #expect(claim.units(at: .smoke).count == 14)
+        // 3 methods x 2 targets, RELAX with the paper's z~, the mutant and the A/A seeds.
+        #expect(claim.units(at: .smoke).count == 9 * 2)
         let e = try smokeEvidence(claim)
-        #expect(e.figures.count == 5)
-        #expect(allFinite(e))
+        #expect(e.checks.map(\.name) == claim.designs.map(\.name))
+        #expect(e.checks.allSatisfy { $0.subClaim?.layer == .training })
         #expect(e.negativeControls.count == 1)
+        #expect(Set(e.negativeControls[0].checks.map(\.name)).isSubset(of: Set(claim.designs.map(\.name))))
+        #expect(e.aaControls.map(\.controls) == ["lower final loss", "lower gradient variance"])
+        #expect(e.tables.contains { $0.title == "Setup against the released code" })
+        #expect(e.figures.count == 6)
+        #expect(allFinite(e))
     }
 
-    @Test("relax.relaxation-direction at smoke scale: REBAR's relaxation flips sign exactly at u = sigmoid(lambda logit t)")
+    @Test("relax.toy designs: alpha shares sum to 1, every design is decidable at quick and at paper scale")
+    func toyDesigns() {
+        let designs = RelaxToyClaim().designs
+        #expect(abs(designs.map(\.alphaShare).reduce(0, +) - 1) < 1e-12)
+        for scale in ["quick", "paper"] {
+            for d in designs { #expect(d.plan(scale: scale, familyAlpha: Registry.familyAlpha).decidable, "\(d.name) at \(scale)") }
+        }
+    }
+
+    @Test("relax.relaxation-direction at smoke scale: REBAR's relaxation flips sign exactly at u = sigmoid(lambda logit t - a); the sign mutant is killed there")
     func direction() throws {
-        let e = try smokeEvidence(RelaxDirectionClaim())
-        let rebar = e.checks.filter { $0.name.hasPrefix("REBAR") }
-        #expect(rebar.count == 2)
-        #expect(rebar.allSatisfy { $0.verdict == .reproduced })
+        let claim = RelaxDirectionClaim()
+        let e = try smokeEvidence(claim)
+        #expect(e.checks.map(\.name) == claim.designs.map(\.name))
+        let rebar = e.checks.first { $0.name == "REBAR, only u > threshold" }
+        #expect(rebar?.verdict == .reproduced)
+        let sign = e.negativeControls.first { $0.name == "sign convention flipped" }
+        #expect(sign?.killedBy == ["REBAR, only u > threshold"])
+        #expect(e.tables.contains { $0.title == "Setup against the released code" })
         #expect(allFinite(e))
+    }
+
+    @Test("relax.relaxation-direction designs: decidable at quick and at paper scale")
+    func directionDesigns() {
+        for scale in ["quick", "paper"] {
+            for d in RelaxDirectionClaim().designs { #expect(d.plan(scale: scale, familyAlpha: Registry.familyAlpha).decidable, "\(d.name) at \(scale)") }
+        }
     }
 }

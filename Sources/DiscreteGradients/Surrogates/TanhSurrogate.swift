@@ -23,6 +23,18 @@ public struct TanhSurrogate: Surrogate {
         p += [0, logTemperature]
         self.init(inputs: inputs, hidden: hidden, parameters: p)
     }
+    /// Glorot-uniform weights (U(-r, r), r = sqrt(6 / (fan-in + fan-out)), the default of a
+    /// dense layer in TensorFlow and Keras), biases 0, log tau as given: the initialisation of
+    /// the RELAX authors' released toy.
+    public init(inputs: Int, hidden: Int, glorotUniformWithLogTemperature logTemperature: Double, stream: inout RandomStream) {
+        let r1 = (6 / Double(inputs + hidden)).squareRoot(), r2 = (6 / Double(hidden + 1)).squareRoot()
+        var p: [Double] = []
+        for _ in 0..<(hidden * inputs) { p.append(stream.uniform(-r1, r1)) }
+        p += [Double](repeating: 0, count: hidden)
+        for _ in 0..<hidden { p.append(stream.uniform(-r2, r2)) }
+        p += [0, logTemperature]
+        self.init(inputs: inputs, hidden: hidden, parameters: p)
+    }
 
     public var parameterNames: [String] {
         var names: [String] = []
