@@ -110,9 +110,20 @@ struct Plan: ParsableCommand {
 
     @OptionGroup var options: SuiteOptions
 
+    @Flag(help: "Instead of commands: per claim, units, estimated core-hours and memory, from measured unit times (see EstimateOutput.swift).")
+    var estimate = false
+
+    @Option(help: "With --estimate: another result folder whose timing files to use (e.g. a quick run's); repeatable.")
+    var timings: [String] = []
+
     func run() throws {
         let scale = try options.parsedScale()
         let seed = try options.validatedSeed()
+        if estimate {
+            let stores = [options.store] + timings.map { ResultStore(root: URL(fileURLWithPath: $0)) }
+            print(EstimateTable.render(try resolveClaims(claims), scale: scale, estimator: CostEstimator(stores: stores)), terminator: "")
+            return
+        }
         for c in try resolveClaims(claims) {
             for u in c.units(at: scale) {
                 print("reproduce run \(c.id) --unit '\(u)' --scale \(scale.rawValue) --seed \(seed) --out \(options.out) --quiet")
