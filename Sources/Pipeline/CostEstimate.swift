@@ -19,6 +19,13 @@ public struct ClaimEstimate: Sendable {
     /// Whether a work model scaled the times (false: per-unit cost assumed unchanged).
     public var workModeled: Bool
 
+    public init(claim: String, units: [RunUnit], seconds: [RunUnit: Double], peakBytes: Double?, measuredScale: Scale?,
+                timingFiles: Int, timingFolders: [String], workModeled: Bool) {
+        self.claim = claim; self.units = units; self.seconds = seconds; self.peakBytes = peakBytes
+        self.measuredScale = measuredScale; self.timingFiles = timingFiles; self.timingFolders = timingFolders
+        self.workModeled = workModeled
+    }
+
     public var isMeasured: Bool { measuredScale != nil }
     public var coreSeconds: Double { units.reduce(0) { $0 + (seconds[$1] ?? 0) } }
     public var longestUnitSeconds: Double { units.compactMap { seconds[$0] }.max() ?? 0 }
