@@ -49,10 +49,20 @@ extension HNCAVAE: WorkModeled {
             let w = Double(s.timingWidth), L = Double(s.timingLayers)
             return UnitWork(work: w * w * L * L * Double(s.timingRepetitions * s.timingUpdates))
         default:
-            let layers = unit.config.split(separator: "-").first.flatMap { Int($0.dropFirst()) } ?? 1
+            let parts = unit.config.split(separator: "-")
+            let layers = parts.first.flatMap { Int($0.dropFirst()) } ?? 1
             let n = DataSetSize.images(paperData: s.paperData, trainLimit: s.trainLimit, testLimit: nil)
-            let passes = 3 * Double(s.epochs) * Double(n.train) + Double(min(s.testImages, n.test) * s.boundSamples)
-            return UnitWork(work: passes * passCost(width: s.units, layers: layers), imagesInMemory: n.train + n.test)
+            let trainPasses = 3 * Double(s.epochs) * Double(n.train)
+            let boundPasses = Double(min(s.testImages, n.test) * s.boundSamples)
+            var perTrainPass = passCost(width: s.units, layers: layers)
+            // f-HNCA (and its mutant) flips every latent unit and re-scores its children: width x width
+            // per further layer and width x 784 pixels for the last, each a log-probability (16 multiply-adds).
+            if parts.count == 2, parts[1].hasPrefix("fHNCA") || parts[1] == "mutant" {
+                let w = Double(s.units)
+                perTrainPass += 16 * (Double(layers - 1) * w * w + w * 784) / 3
+            }
+            return UnitWork(work: trainPasses * perTrainPass + boundPasses * passCost(width: s.units, layers: layers),
+                            imagesInMemory: n.train + n.test)
         }
     }
 }

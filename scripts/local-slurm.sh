@@ -22,6 +22,15 @@ case "$dir" in /*) ;; *) dir="$(pwd)/$dir" ;; esac
 daemons="slurmd slurmctld munged"
 
 stop() {
+  # Jobs still on this private cluster are ours: cancel them first, so that no job step outlives slurmd.
+  if [ -f "$dir/slurm.conf" ] && [ -f "$dir/run/slurmctld.pid" ] && kill -0 "$(cat "$dir/run/slurmctld.pid")" 2>/dev/null; then
+    export SLURM_CONF="$dir/slurm.conf"
+    jobs=$(squeue -h -o %F 2>/dev/null | sort -u)
+    if [ -n "$jobs" ]; then
+      scancel $jobs >/dev/null 2>&1
+      for _ in $(seq 1 50); do [ -z "$(squeue -h -o %F 2>/dev/null)" ] && break; sleep 0.2; done
+    fi
+  fi
   for name in $daemons; do
     pidfile="$dir/run/$name.pid"
     [ -f "$pidfile" ] || continue
