@@ -40,10 +40,12 @@ $(MNIST_5K):
 build: deps
 	$(SWIFT) build -c release --product reproduce
 
-## test: unit, statistical and CLI tests (release build: the statistical tests draw many samples), then the report linter.
+## test: unit, statistical and CLI tests (release build: the statistical tests draw many samples), the Slurm
+## submission test on a local single-node Slurm (root only; it stops the daemons it starts), then the report linter.
 test: deps data
 	$(SWIFT) build -c release --product reproduce
 	$(SWIFT) test -c release
+	bash scripts/slurm-test.sh
 	@if [ -x $(LINT) ]; then $(LINT) Reports; else echo "note: $(LINT) not found; report lint skipped"; fi
 
 ## reproduce: run every claim at SCALE (quick), render Reports/, compare verdicts with Expectations/SCALE.tsv.

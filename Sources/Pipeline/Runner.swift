@@ -32,8 +32,12 @@ public struct Runner: Sendable {
             let d = ContinuousClock.now - start
             let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
             try AtomicFile.write(String(format: "%.3f\n", seconds), to: store.timingURL(claim: claim.id, scale: scale, seed: seed, unit: unit))
+            try? AtomicFile.write(String(format: "%.0f\n", peakResidentBytes()), to: store.memoryURL(claim: claim.id, scale: scale, seed: seed, unit: unit))
+            try? FileManager.default.removeItem(at: store.failureURL(claim: claim.id, scale: scale, seed: seed, unit: unit))
             return .ran(seconds: seconds)
         } catch {
+            try? AtomicFile.write("\(error)".split(separator: "\n").joined(separator: " ") + "\n",
+                                  to: store.failureURL(claim: claim.id, scale: scale, seed: seed, unit: unit))
             return .failed("\(error)")
         }
     }

@@ -16,13 +16,14 @@ struct Reproduce: ParsableCommand {
         --out/<scale>/seed-<seed>/<claim>/, atomically, and a rerun skips finished units (resume).
         `reproduce report` renders Reports/<claim>.md and Reports/README.md from stored results alone.
         `reproduce check` compares verdicts with Expectations/<scale>.tsv (non-zero exit on any difference
-        or ERROR). For a cluster: `reproduce plan all --scale paper` prints one command per unit; run them
-        anywhere with a shared --out, then `reproduce report --scale paper`.
+        or ERROR). For a cluster: `reproduce plan all --scale paper --estimate` estimates the cost,
+        `reproduce submit --slurm all --scale paper` submits a Slurm job array (and a report job after it),
+        `reproduce status --scale paper` shows progress; `reproduce plan` prints one command per unit for other schedulers.
 
         Scales: smoke (seconds, for unit tests), quick (default; the whole suite in minutes on 2 cores),
         paper (the papers' own settings; hours).
         """,
-        subcommands: [List.self, Run.self, Report.self, Check.self, Design.self, Plan.self, Exact.self, Bench.self, Calibrate.self],
+        subcommands: [List.self, Run.self, Report.self, Check.self, Design.self, Plan.self, Submit.self, Status.self, Exact.self, Bench.self, Calibrate.self],
         defaultSubcommand: List.self
     )
 
@@ -32,6 +33,9 @@ struct Reproduce: ParsableCommand {
             try command.run()
         } catch let error as UsageError {
             fail(error.message)
+        } catch let error as SubmitFailure {
+            FileHandle.standardError.write(Data("reproduce: error: \(error.message)\n".utf8))
+            Foundation.exit(1)
         } catch {
             let code = exitCode(for: error)
             if code == .success || error is CleanExit { exit(withError: error) }
