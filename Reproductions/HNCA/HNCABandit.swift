@@ -363,6 +363,7 @@ public struct HNCABandit: Claim {
                 "The gradient variance is measured on each method's own trajectory (as in the paper), so it also reflects where each method's training has taken the network.",
                 "The output unit is trained by REINFORCE in both methods; the variance averages over all parameters, hidden and output, as the paper's caption and the released code do.",
                 "At quick scale the accuracy and baseline sub-claims are not decidable by design: deciding (b) needs about 24 seeds and (c), (d) about 50 at the planning sds, 3-7 times the quick budget; their intervals are shown for information only.",
+                "The planning sds are constants fixed before this run; each interval's observed sd is in the check's details. Where an observed sd exceeds its planning sd, a scale can need more seeds than planned (an INCONCLUSIVE check then says how many at the observed sd); the planning sds are not revised from data.",
             ])
     }
 
