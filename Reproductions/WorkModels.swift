@@ -31,7 +31,7 @@ extension HNCABandit: WorkModeled {
     public func work(of unit: RunUnit, at scale: Scale) -> UnitWork {
         let s = settings(scale)
         let n = DataSetSize.images(paperData: s.paperData, trainLimit: s.trainLimit, testLimit: s.testLimit)
-        let depth = Self.parse(unit.config)?.depth ?? 1
+        let depth = Config(name: unit.config)?.depth ?? 1
         let perEpoch = 3 * Double(n.train) + Double(n.test)
         return UnitWork(work: Double(s.epochs) * perEpoch * passCost(width: 200, layers: depth), imagesInMemory: n.train + n.test)
     }
