@@ -24,7 +24,7 @@ public struct VAEExactResult: Codable, Sendable {
         return [(VAEMethod.reinforce.label, .reinforce, nil), (VAEMethod.reinforceBaseline.label, .reinforce, b),
                 (VAEMethod.fHNCA.label, .fHNCA, nil), (VAEMethod.fHNCABaseline.label, .fHNCA, b),
                 (VAEMethod.leaveOneOut.label, .leaveOneOut, nil), (VAEMethod.disARM.label, .disARM, nil),
-                (VAEMethod.mutant.label, .fHNCAUnweightedRho, nil)]
+                (VAEMethod.mutant.label, .fHNCAUnweightedRho, nil), (VAEMethod.mutantNoZeroTerm.label, .fHNCAWithoutZeroTerm, nil)]
     }
 
     /// Random tiny VAEs (4 pixels; weights x3 so parents matter; random biases, prior and input).
@@ -59,17 +59,88 @@ public struct VAEExactResult: Codable, Sendable {
     }
 }
 
-/// The process's CPU time (all threads), which excludes time spent descheduled: timings stay
-/// comparable when other processes share the cores.
+/// The cost layer: counted multiply-adds and transcendental calls (`VAEOperationCount`) of one
+/// encoder-gradient update (draws + estimate + decoder gradient) for L = 1, 2, 3 layers of
+/// equal width (the input as wide as the latent layers, so that every layer costs the same and a
+/// cost linear in L has a second difference of exactly zero). Deterministic: no clock is read.
+public struct VAECostResult: Codable, Sendable {
+    public struct Row: Codable, Sendable {
+        public var method: String
+        public var layers: Int
+        public var multiplyAdds: Int
+        public var transcendentals: Int
+    }
+    public var width: Int
+    public var batchSize: Int
+    public var rows: [Row]
+
+    static let layers = [1, 2, 3]
+    /// The methods counted; the last is the negative control.
+    static let methods: [(label: String, estimator: VAEEncoderEstimator, repass: Bool)] = [
+        (VAEMethod.reinforce.label, .reinforce, false), (VAEMethod.fHNCA.label, .fHNCA, false),
+        (VAEMethod.leaveOneOut.label, .leaveOneOut, false), (VAEMethod.disARM.label, .disARM, false),
+        (fullRepassLabel, .fHNCA, true),
+    ]
+    static let fullRepassLabel = "mutant (f-HNCA with a full re-pass per layer)"
+
+    /// The negative control: for each layer e the whole pass is evaluated again and every
+    /// layer's signal recomputed from it, and only layer e's is kept (a per-layer loop around a
+    /// whole-network routine). Same estimate as f-HNCA, L times its work.
+    static func fullRepassGradient(_ vae: DiscreteVAE, draws: VAEDraws) -> (encoder: [LayerParameters], decoder: [LayerParameters], prior: [Double], encoderVarianceSum: Double) {
+        let main = draws.main
+        let values = main.encoder.map(\.values)
+        let signals = (0..<vae.layerCount).map { e in
+            VAEEncoderEstimator.fHNCA.signals(vae, VAEDraws(main: vae.evaluate(main.input, values: values)))[e]
+        }
+        let (enc, variance) = vae.encoderGradient(signals: signals, pass: main)
+        let (dec, prior) = vae.decoderGradient(pass: main)
+        return (enc, dec, prior, variance)
+    }
+
+    static func run(width: Int, batchSize: Int, stream: inout RandomStream) -> VAECostResult {
+        let x = Matrix(rows: batchSize, cols: width, data: (0..<(batchSize * width)).map { _ in stream.uniform() < 0.3 ? 1 : 0 })
+        var rows: [Row] = []
+        for L in layers {
+            let vae = DiscreteVAE.glorotUniform(inputs: width, latent: Array(repeating: width, count: L), stream: &stream)
+            for m in methods {
+                var s = stream.split(L)
+                let counted = VAEOperationCount.counting { () -> Double in
+                    let draws = vae.draw(x, partial: m.estimator.partialPasses, stream: &s)
+                    return m.repass ? fullRepassGradient(vae, draws: draws).encoderVarianceSum
+                                    : vae.gradient(m.estimator, draws: draws).encoderVarianceSum
+                }
+                precondition(counted.value.isFinite)
+                rows.append(Row(method: m.label, layers: L, multiplyAdds: counted.multiplyAdds, transcendentals: counted.transcendentals))
+            }
+        }
+        return VAECostResult(width: width, batchSize: batchSize, rows: rows)
+    }
+
+    func counts(_ method: String) -> [(multiplyAdds: Double, transcendentals: Double)] {
+        Self.layers.map { L in
+            let r = rows.first { $0.method == method && $0.layers == L }!
+            return (Double(r.multiplyAdds), Double(r.transcendentals))
+        }
+    }
+    /// C(3) - 2 C(2) + C(1) of multiply-adds and of transcendentals: 0 for a cost linear in L,
+    /// positive for a convex (quadratic) one.
+    func secondDifference(_ method: String) -> (multiplyAdds: Double, transcendentals: Double) {
+        let c = counts(method)
+        return (c[2].multiplyAdds - 2 * c[1].multiplyAdds + c[0].multiplyAdds,
+                c[2].transcendentals - 2 * c[1].transcendentals + c[0].transcendentals)
+    }
+}
+
+/// The process's CPU time (all threads): supporting data for the report's timing table only;
+/// no verdict reads it.
 func processCPUSeconds() -> Double {
     var t = timespec()
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
     return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
 
-/// The cost layer: CPU time of one encoder-gradient update (draws + estimate + decoder
-/// gradient) against the number of layers L, all methods measured in the same process,
-/// interleaved repetition by repetition.
+/// CPU time of one encoder-gradient update against L (supporting data only, shown in the
+/// report's timing table; the cost sub-claims are judged on `VAECostResult`'s counts).
 public struct VAETimingResult: Codable, Sendable {
     public var width: Int
     public var batchSize: Int
@@ -82,7 +153,6 @@ public struct VAETimingResult: Codable, Sendable {
     static func run(width: Int, batchSize: Int, maxLayers: Int, repetitions: Int, updates: Int, stream: inout RandomStream) -> VAETimingResult {
         let layers = Array(1...maxLayers)
         var seconds: [String: [[Double]]] = [:]
-        // Binary inputs as wide as the latent layers, so that every layer costs the same.
         let x = Matrix(rows: batchSize, cols: width, data: (0..<(batchSize * width)).map { _ in stream.uniform() < 0.3 ? 1 : 0 })
         let models = layers.map { L in DiscreteVAE.glorotUniform(inputs: width, latent: Array(repeating: width, count: L), stream: &stream) }
         for _ in 0..<repetitions {
@@ -90,7 +160,6 @@ public struct VAETimingResult: Codable, Sendable {
                 var row: [Double] = []
                 for (i, _) in layers.enumerated() {
                     let vae = models[i]
-                    // The median over updates: robust to other processes preempting this one.
                     var times: [Double] = []
                     for _ in 0..<updates {
                         let start = processCPUSeconds()
@@ -105,28 +174,5 @@ public struct VAETimingResult: Codable, Sendable {
             }
         }
         return VAETimingResult(width: width, batchSize: batchSize, layers: layers, seconds: seconds)
-    }
-
-    /// The quadratic share at the largest L of a least-squares fit t(L) = a + b L + c L^2:
-    /// c L_max^2 / t(L_max). About 0 for a cost linear in L, clearly positive for a quadratic one.
-    static func quadraticShare(_ t: [Double], layers: [Int]) -> Double {
-        let xs = layers.map(Double.init)
-        // Normal equations for the 3-parameter polynomial fit.
-        var m = [[Double]](repeating: [0, 0, 0, 0], count: 3)
-        for (x, y) in zip(xs, t) {
-            let basis = [1, x, x * x]
-            for r in 0..<3 { for c in 0..<3 { m[r][c] += basis[r] * basis[c] }; m[r][3] += basis[r] * y }
-        }
-        for col in 0..<3 {
-            let pivot = (col..<3).max { abs(m[$0][col]) < abs(m[$1][col]) }!
-            m.swapAt(col, pivot)
-            for r in 0..<3 where r != col {
-                let f = m[r][col] / m[col][col]
-                for c in col..<4 { m[r][c] -= f * m[col][c] }
-            }
-        }
-        let c = m[2][3] / m[2][2]
-        let top = xs.last!
-        return c * top * top / t.last!
     }
 }

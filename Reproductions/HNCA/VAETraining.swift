@@ -2,9 +2,9 @@ import Datasets
 import DiscreteGradients
 import Foundation
 
-/// The six methods of Figure 3 (and the negative control), as encoder estimator + baseline.
+/// The six methods of Figure 3 and the two negative controls, as encoder estimator + baseline.
 public enum VAEMethod: String, Codable, Sendable, CaseIterable {
-    case reinforce, reinforceBaseline, fHNCA, fHNCABaseline, leaveOneOut, disARM, mutant
+    case reinforce, reinforceBaseline, fHNCA, fHNCABaseline, leaveOneOut, disARM, mutant, mutantNoZeroTerm
     public var estimator: VAEEncoderEstimator {
         switch self {
         case .reinforce, .reinforceBaseline: .reinforce
@@ -12,8 +12,11 @@ public enum VAEMethod: String, Codable, Sendable, CaseIterable {
         case .leaveOneOut: .leaveOneOut
         case .disARM: .disARM
         case .mutant: .fHNCAUnweightedRho
+        case .mutantNoZeroTerm: .fHNCAWithoutZeroTerm
         }
     }
+    /// The six methods of Figure 3.
+    public static let paperMethods: [VAEMethod] = [.reinforce, .reinforceBaseline, .fHNCA, .fHNCABaseline, .leaveOneOut, .disARM]
     public var baseline: Bool { self == .reinforceBaseline || self == .fHNCABaseline }
     public var label: String {
         switch self {
@@ -24,6 +27,7 @@ public enum VAEMethod: String, Codable, Sendable, CaseIterable {
         case .leaveOneOut: "REINFORCE LOO"
         case .disARM: "DisARM"
         case .mutant: "mutant (unweighted rho)"
+        case .mutantNoZeroTerm: "mutant (f-HNCA without the phi = 0 term)"
         }
     }
 }
@@ -50,10 +54,14 @@ public struct VAEEpochRecord: Codable, Sendable {
 
 /// The epoch loop: shuffle, binarise afresh, estimate, Adam-ascend every block.
 public enum VAETraining {
-    public static func run(_ config: VAERunConfig, data: ImageDataset, stream: RandomStream,
+    /// `shared` draws the initial weights, the minibatch order and the binarisation: the methods
+    /// compared within a seed get the same `shared` stream (paired: same init, same minibatches).
+    /// `samples` draws the latent samples, which differ between methods.
+    public static func run(_ config: VAERunConfig, data: ImageDataset, shared: RandomStream, samples: RandomStream,
                            progress: (Int, Int, Int) -> Void = { _, _, _ in }) throws -> (records: [VAEEpochRecord], vae: DiscreteVAE) {
-        var master = stream
-        var initStream = master.split(1), orderStream = master.split(2), binarizeStream = master.split(3), sampleStream = master.split(4)
+        var master = shared
+        var initStream = master.split(1), orderStream = master.split(2), binarizeStream = master.split(3)
+        var sampleStream = samples
         var vae = DiscreteVAE.glorotUniform(inputs: data.pixelsPerImage, latent: Array(repeating: config.units, count: config.layers), stream: &initStream)
         let lr = config.learningRate
         var encoderAdam = vae.encoder.map { (Adam(parameterCount: $0.parameters.weights.data.count, learningRate: lr), Adam(parameterCount: $0.unitCount, learningRate: lr)) }

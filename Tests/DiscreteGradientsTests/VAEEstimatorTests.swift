@@ -43,6 +43,44 @@ import Testing
         #expect(zip(mean, exact).map { abs($0 - $1) }.max()! > 1e-3)
     }
 
+    /// The training negative control: keeping only the phi = 1 term of Eq. 6 is biased, at one layer and at several.
+    @Test(arguments: shapes) func withoutZeroTermIsBiased(latent: [Int]) {
+        let (vae, x) = Self.tiny(latent, seed: 22)
+        let exact = VAEOracle.encoderGradient(vae, x)
+        let mean = VAEOracle.moments(.fHNCAWithoutZeroTerm, vae, x).mean
+        #expect(zip(mean, exact).map { abs($0 - $1) }.max()! > 1e-3)
+    }
+
+    /// Counted work of one update (draws + estimate + decoder gradient) at L = 1, 2, 3 with layers
+    /// as wide as the input: f-HNCA's is exactly linear in L (second difference 0), LOO's and
+    /// DisARM's are convex (a partial pass from every layer), REINFORCE's linear.
+    @Test func operationCountsAgainstDepth() {
+        let W = 12, B = 5
+        var s = RandomStream(seed: 9)
+        let x = Matrix(rows: B, cols: W, data: (0..<(B * W)).map { _ in s.uniform() < 0.5 ? 1 : 0 })
+        let models = [1, 2, 3].map { DiscreteVAE.glorotUniform(inputs: W, latent: Array(repeating: W, count: $0), stream: &s) }
+        func secondDifference(_ e: VAEEncoderEstimator) -> (Int, Int) {
+            let c = models.map { vae in
+                var t = RandomStream(seed: 3)
+                let r = VAEOperationCount.counting { vae.gradient(e, draws: vae.draw(x, partial: e.partialPasses, stream: &t)).encoderVarianceSum }
+                #expect(r.multiplyAdds > 0 && r.transcendentals > 0)
+                return (r.multiplyAdds, r.transcendentals)
+            }
+            return (c[2].0 - 2 * c[1].0 + c[0].0, c[2].1 - 2 * c[1].1 + c[0].1)
+        }
+        #expect(secondDifference(.fHNCA) == (0, 0))
+        #expect(secondDifference(.reinforce) == (0, 0))
+        for e in [VAEEncoderEstimator.leaveOneOut, .disARM] {
+            let d = secondDifference(e)
+            #expect(d.0 > 0 && d.1 > 0, "\(e): \(d)")
+        }
+        // Counting is off outside `counting`: nothing accumulates, and the estimate is unchanged.
+        var t1 = RandomStream(seed: 3), t2 = RandomStream(seed: 3)
+        let plain = models[1].gradient(.fHNCA, draws: models[1].draw(x, partial: .none, stream: &t1)).encoderVarianceSum
+        let counted = VAEOperationCount.counting { models[1].gradient(.fHNCA, draws: models[1].draw(x, partial: .none, stream: &t2)).encoderVarianceSum }
+        #expect(plain == counted.value)
+    }
+
     /// f-HNCA reduces variance relative to REINFORCE on these tiny VAEs (summed over parameters).
     @Test func fHNCAHasLowerTotalVarianceThanReinforce() {
         for seed in UInt64(30)...32 {

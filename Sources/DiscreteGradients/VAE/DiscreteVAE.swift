@@ -68,9 +68,10 @@ public struct DiscreteVAE: Codable, Sendable, Equatable {
         var below = x
         for e in encoder.indices {
             samples.append(encoder[e].evaluate(below, values: values[e]))
+            Self.countLayer(encoder[e], rows: x.rows, sigmoid: true)
             below = values[e]
         }
-        return VAEPass(input: x, encoder: samples, decoderLogits: decoder.indices.map { decoder[$0].logits(values[$0]) })
+        return VAEPass(input: x, encoder: samples, decoderLogits: decoder.indices.map { decoderLogits($0, values[$0]) })
     }
 
     /// The pass `base` with layers e, e+1, ..., L-1 replaced: layer e takes `first` if given
@@ -88,7 +89,7 @@ public struct DiscreteVAE: Codable, Sendable, Equatable {
                                          : Self.draw(encoder[m], below, stream: &stream).sample
             }
         }
-        for k in e..<layerCount { pass.decoderLogits[k] = decoder[k].logits(pass.encoder[k].values) }
+        for k in e..<layerCount { pass.decoderLogits[k] = decoderLogits(k, pass.encoder[k].values) }
         return pass
     }
 
@@ -98,10 +99,11 @@ public struct DiscreteVAE: Codable, Sendable, Equatable {
         var pass = base
         for m in e..<layerCount {
             let below = m == 0 ? base.input : pass.encoder[m - 1].values
+            if m != e { Self.countLayer(encoder[m], rows: below.rows, sigmoid: true) }
             pass.encoder[m] = m == e ? BernoulliLayerSample(input: below, logits: base.encoder[e].logits,
                                                             probabilities: base.encoder[e].probabilities, values: values[0])
                                      : encoder[m].evaluate(below, values: values[m - e])
-            pass.decoderLogits[m] = decoder[m].logits(values[m - e])
+            pass.decoderLogits[m] = decoderLogits(m, values[m - e])
         }
         return pass
     }
@@ -114,10 +116,22 @@ public struct DiscreteVAE: Codable, Sendable, Equatable {
             let (s, u) = Self.draw(layer, below, stream: &stream)
             samples.append(s); uniforms.append(u); below = s.values
         }
-        return (VAEPass(input: x, encoder: samples, decoderLogits: decoder.indices.map { decoder[$0].logits(samples[$0].values) }), uniforms)
+        return (VAEPass(input: x, encoder: samples, decoderLogits: decoder.indices.map { decoderLogits($0, samples[$0].values) }), uniforms)
+    }
+
+    /// decoder[k]'s logits on `values` (counted).
+    func decoderLogits(_ k: Int, _ values: Matrix) -> Matrix {
+        Self.countLayer(decoder[k], rows: values.rows, sigmoid: false)
+        return decoder[k].logits(values)
+    }
+    /// Counts a layer's logits and, with `sigmoid`, its firing probabilities.
+    static func countLayer(_ layer: BernoulliLayer, rows: Int, sigmoid: Bool) {
+        VAEOperationCount.logits(rows: rows, inputs: layer.inputCount, units: layer.unitCount)
+        if sigmoid { VAEOperationCount.add(transcendentals: rows * layer.unitCount) }
     }
 
     static func draw(_ layer: BernoulliLayer, _ input: Matrix, stream: inout RandomStream) -> (sample: BernoulliLayerSample, uniforms: Matrix) {
+        countLayer(layer, rows: input.rows, sigmoid: true)
         let l = layer.logits(input)
         return redraw(BernoulliLayerSample(input: input, logits: l, probabilities: l.map(layer.firingProbability(logit:)), values: l), stream: &stream)
     }

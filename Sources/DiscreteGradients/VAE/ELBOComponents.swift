@@ -14,6 +14,11 @@ public struct ELBOComponents: Sendable {
     public var priorElements: Matrix
     /// entropy[e][b] = H(q_{e+1}(. | Phi_e)), the sum of the units' Bernoulli entropies.
     public var entropy: [[Double]]
+    /// Suffix sums, so that every layer's downstream and mediated sums cost O(batch), not
+    /// O(L x batch): likelihoodFrom[k] = sum_{k' >= k} logLikelihood[k'] (k = 0...L, the last
+    /// zero), entropyFrom[m] = sum_{m' >= m} entropy[m'] (m = 0...L + 1).
+    var likelihoodFrom: [[Double]]
+    var entropyFrom: [[Double]]
 
     public init(_ vae: DiscreteVAE, _ pass: VAEPass) {
         let L = pass.layerCount, B = pass.batchSize
@@ -21,35 +26,41 @@ public struct ELBOComponents: Sendable {
         var prior = Matrix(rows: B, cols: vae.priorLogits.count)
         let top = pass.phi(L)
         for b in 0..<B { for j in 0..<prior.cols { prior[b, j] = top[b, j] == 1 ? Fn.logSigmoid(vae.priorLogits[j]) : Fn.logSigmoid(-vae.priorLogits[j]) } }
+        VAEOperationCount.add(transcendentals: 2 * B * prior.cols)
         priorElements = prior
         logPrior = ELBOComponents.rowSums(prior)
         entropy = pass.encoder.map { ELBOComponents.rowSums($0.logits.map(ELBOComponents.bernoulliEntropy(logit:))) }
+        VAEOperationCount.add(transcendentals: 2 * B * pass.encoder.reduce(0) { $0 + $1.logits.cols })
+        var lik = [[Double]](repeating: .init(repeating: 0, count: B), count: L + 1)
+        var ent = [[Double]](repeating: .init(repeating: 0, count: B), count: L + 2)
+        for k in stride(from: L - 1, through: 0, by: -1) {
+            for b in 0..<B { lik[k][b] = lik[k + 1][b] + logLikelihood[k][b]; ent[k][b] = ent[k + 1][b] + entropy[k][b] }
+        }
+        VAEOperationCount.add(multiplyAdds: 2 * L * B)
+        likelihoodFrom = lik; entropyFrom = ent
     }
 
     /// f_E per example.
     public var total: [Double] {
         var t = logPrior
         for k in logLikelihood.indices { for b in t.indices { t[b] += logLikelihood[k][b] + entropy[k][b] } }
+        VAEOperationCount.add(multiplyAdds: 2 * logLikelihood.count * t.count)
         return t
     }
 
     /// The components downstream of encoder layer e (those Phi_{e+1} is an ancestor of):
     /// log p_k for k >= e, the prior, and H(q_{m+1}) for m >= e + 1.
     public func downstream(of e: Int) -> [Double] {
-        var t = logPrior
-        for k in e..<logLikelihood.count { for b in t.indices { t[b] += logLikelihood[k][b] } }
-        for m in (e + 1)..<max(e + 1, entropy.count) { for b in t.indices { t[b] += entropy[m][b] } }
-        return t
+        VAEOperationCount.add(multiplyAdds: 2 * logPrior.count)
+        return logPrior.indices.map { b in logPrior[b] + likelihoodFrom[e][b] + entropyFrom[e + 1][b] }
     }
 
     /// The components with a mediated connection to encoder layer e < L - 1 (pink and orange in
     /// Figure 2): log p_k for k >= e + 1, the prior, and H(q_{m+1}) for m >= e + 2.
     public func mediated(from e: Int) -> [Double] {
         precondition(e < logLikelihood.count - 1, "the top layer has no mediated connections")
-        var t = logPrior
-        for k in (e + 1)..<logLikelihood.count { for b in t.indices { t[b] += logLikelihood[k][b] } }
-        for m in (e + 2)..<max(e + 2, entropy.count) { for b in t.indices { t[b] += entropy[m][b] } }
-        return t
+        VAEOperationCount.add(multiplyAdds: 2 * logPrior.count)
+        return logPrior.indices.map { b in logPrior[b] + likelihoodFrom[e + 1][b] + entropyFrom[e + 2][b] }
     }
 
     // MARK: Scalar pieces
@@ -59,6 +70,7 @@ public struct ELBOComponents: Sendable {
         precondition(y.rows == logits.rows && y.cols == logits.cols)
         var out = logits
         for k in out.data.indices { let l = logits.data[k]; out.data[k] = y.data[k] == 1 ? Fn.logSigmoid(l) : Fn.logSigmoid(-l) }
+        VAEOperationCount.add(transcendentals: 2 * out.data.count)
         return out
     }
     /// H(Bern(sigma(l))) = softplus(l) - l sigma(l), finite for every l.
@@ -68,6 +80,7 @@ public struct ELBOComponents: Sendable {
         return max(l, 0) + log1p(e) - l * sigma
     }
     static func rowSums(_ m: Matrix) -> [Double] {
-        (0..<m.rows).map { b in var s = 0.0; for j in 0..<m.cols { s += m.data[b * m.cols + j] }; return s }
+        VAEOperationCount.add(multiplyAdds: m.data.count)
+        return (0..<m.rows).map { b in var s = 0.0; for j in 0..<m.cols { s += m.data[b * m.cols + j] }; return s }
     }
 }

@@ -22,6 +22,10 @@ public enum FlipCounterfactuals {
         let p = l.map(Fn.sigmoid)
         let maxAbs = w.data.reduce(0) { max($0, abs($1)) }
         let block = max(1, min(64, Int(600 / max(maxAbs, 1e-12))))
+        // gemm, the product loop and the final sign-add; expm1 twice per edge, sigmoid per child,
+        // one log per full block and one at the end.
+        VAEOperationCount.add(multiplyAdds: 2 * B * I * J + B * J,
+                              transcendentals: 2 * I * J + B * I + B * J * (I / block + 1))
         var out = Matrix(rows: B, cols: J)
         p.data.withUnsafeBufferPointer { pp in
             up.data.withUnsafeBufferPointer { eu in
@@ -54,6 +58,8 @@ public enum FlipCounterfactuals {
         let B = x.rows, J = x.cols, K = w.rows
         precondition(w.cols == J && l.rows == B && l.cols == K)
         let wt = w.transposed
+        // Two transcendentals per entropy, K base entropies and J x K flipped ones per example.
+        VAEOperationCount.add(multiplyAdds: B * K + 2 * B * J * K + B * J, transcendentals: 2 * B * K + 2 * B * J * K)
         var out = Matrix(rows: B, cols: J)
         for b in 0..<B {
             var base = 0.0

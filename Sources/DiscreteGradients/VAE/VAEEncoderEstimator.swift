@@ -22,6 +22,10 @@ public enum VAEEncoderEstimator: String, Codable, Sendable, CaseIterable {
     /// (Dropping the normaliser altogether, rho = q_phi / q_Phi, would NOT be a bug: it is an
     /// importance-weighted form of Eq. 2 and unbiased, as the oracle confirms.)
     case fHNCAUnweightedRho
+    /// Negative control: f-HNCA that keeps only the phi = 1 term of Eq. 6's sum over phi,
+    /// sigma'(l) g(1) instead of sigma'(l) (g(1) - g(0)) (d pi(0)/d l = -sigma'(l) forgotten):
+    /// biased, and its signal carries the whole ELBO's size, as REINFORCE's does.
+    case fHNCAWithoutZeroTerm
 
     public var partialPasses: PartialPassKind {
         switch self {
@@ -31,7 +35,8 @@ public enum VAEEncoderEstimator: String, Codable, Sendable, CaseIterable {
         }
     }
     /// Whether a moving-average baseline is defined for the method (REINFORCE, f-HNCA).
-    public var acceptsBaseline: Bool { self == .reinforce || self == .fHNCA || self == .fHNCAUnweightedRho }
+    public var acceptsBaseline: Bool { self == .reinforce || self == .fHNCA || self == .fHNCAUnweightedRho || self == .fHNCAWithoutZeroTerm }
+    var isFHNCA: Bool { self == .fHNCA || self == .fHNCAUnweightedRho || self == .fHNCAWithoutZeroTerm }
 
     /// The learning signals per encoder layer. `baselines[e]` is subtracted as described per case
     /// (ignored by LOO and DisARM; 0 means none).
@@ -56,6 +61,7 @@ public enum VAEEncoderEstimator: String, Codable, Sendable, CaseIterable {
                         c[b, j] = (layer.values[b, j] - layer.probabilities[b, j]) * (f - base[e])
                     }
                 }
+                VAEOperationCount.add(multiplyAdds: 3 * B * H)
             case .leaveOneOut, .disARM:
                 let F1 = components.downstream(of: e), F2 = partialComponents[e].downstream(of: e)
                 let other = draws.partial[e].encoder[e].values
@@ -67,10 +73,12 @@ public enum VAEEncoderEstimator: String, Codable, Sendable, CaseIterable {
                         } else if layer.values[b, j] != other[b, j] {
                             let sign = other[b, j] == 1 ? -1.0 : 1.0                  // (-1)^(b~_j)
                             c[b, j] = half * sign * Fn.sigmoid(abs(layer.logits[b, j]))
+                            VAEOperationCount.add(transcendentals: 1)
                         }
                     }
                 }
-            case .fHNCA, .fHNCAUnweightedRho:
+                VAEOperationCount.add(multiplyAdds: 2 * B + 2 * B * H)
+            case .fHNCA, .fHNCAUnweightedRho, .fHNCAWithoutZeroTerm:
                 c = fHNCASignal(vae, pass, components, layer: e, baseline: base[e])
             }
             // Direct gradient of the unit's own entropy component: dH/dl = -l sigma'(l).
@@ -78,6 +86,7 @@ public enum VAEEncoderEstimator: String, Codable, Sendable, CaseIterable {
                 let p = layer.probabilities.data[k]
                 c.data[k] -= layer.logits.data[k] * p * (1 - p)
             }
+            VAEOperationCount.add(multiplyAdds: 3 * B * H)
             out.append(c)
         }
         return out
@@ -94,6 +103,7 @@ public enum VAEEncoderEstimator: String, Codable, Sendable, CaseIterable {
         var direct = FlipCounterfactuals.logLikelihoodShift(parents: x, weights: vae.decoder[e].parameters.weights,
                                                             childLogits: pass.decoderLogits[e], children: pass.phi(e))
         var c = Matrix(rows: B, cols: H)
+        let withoutZero = self == .fHNCAWithoutZeroTerm
         if e == L - 1 {
             // ... and, for the top layer, its own prior element: log Bern(1; a) - log Bern(0; a) = a.
             for b in 0..<B {
@@ -101,14 +111,21 @@ public enum VAEEncoderEstimator: String, Codable, Sendable, CaseIterable {
                     let s = 1 - 2 * x[b, j]
                     let p = layer.probabilities[b, j]
                     c[b, j] = p * (1 - p) * (s * direct[b, j] + vae.priorLogits[j])
+                    if withoutZero {
+                        // The mutant adds back sigma'(l) g(0): the direct-only components at Phi_j = 0.
+                        let atZero = components.logLikelihood[e][b] + (x[b, j] == 1 ? direct[b, j] : 0) + Fn.logSigmoid(-vae.priorLogits[j])
+                        c[b, j] += p * (1 - p) * atZero
+                    }
                 }
             }
+            VAEOperationCount.add(multiplyAdds: 5 * B * H)
             return c
         }
         // ... and the entropy of the next encoder layer, H(q_{e+2}(. | Phi_{e+1})).
         let child = pass.encoder[e + 1]
         let entropy = FlipCounterfactuals.entropyShift(parents: x, weights: vae.encoder[e + 1].parameters.weights, childLogits: child.logits)
         for k in direct.data.indices { direct.data[k] += entropy.data[k] }
+        VAEOperationCount.add(multiplyAdds: B * H)
         // rho (Eq. 2) from the children's likelihood under the flip.
         let childShift = FlipCounterfactuals.logLikelihoodShift(parents: x, weights: vae.encoder[e + 1].parameters.weights,
                                                                 childLogits: child.logits, children: child.values)
@@ -119,14 +136,21 @@ public enum VAEEncoderEstimator: String, Codable, Sendable, CaseIterable {
                 let phi = x[b, j], s = 1 - 2 * phi
                 let p = layer.probabilities[b, j]
                 let d = s * childShift[b, j]             // log q_1 - log q_0
-                let (rho1, rho0) = self == .fHNCA ? Self.rho(p: p, logRatio: d) : Self.unweightedRho(logRatio: d)
+                let (rho1, rho0) = self == .fHNCAUnweightedRho ? Self.unweightedRho(logRatio: d) : Self.rho(p: p, logRatio: d)
                 let n = ownLogits[b, j]
                 let actualOwn = phi == 1 ? Fn.logSigmoid(n) : Fn.logSigmoid(-n)
                 let rest = mediated[b] - baseline - actualOwn
                 let m1 = rest + Fn.logSigmoid(n), m0 = rest + Fn.logSigmoid(-n)
                 c[b, j] = p * (1 - p) * (rho1 * m1 - rho0 * m0 + s * direct[b, j])
+                if withoutZero {
+                    // The mutant adds back sigma'(l) g(0) = sigma'(l) (rho(0) m(0) + direct-only components at Phi_j = 0).
+                    let directAtZero = components.logLikelihood[e][b] + components.entropy[e + 1][b] + (phi == 1 ? direct[b, j] : 0)
+                    c[b, j] += p * (1 - p) * (rho0 * m0 + directAtZero)
+                }
             }
         }
+        // rho (one exp; the mutant's sigmoid likewise), three log sigmoids per unit.
+        VAEOperationCount.add(multiplyAdds: 12 * B * H + B * H, transcendentals: 7 * B * H)
         return c
     }
 
@@ -154,7 +178,7 @@ public enum VAEEncoderEstimator: String, Codable, Sendable, CaseIterable {
                 let F = comps.downstream(of: e)
                 if e == L - 1 { return zip(F, comps.logPrior).map { $0 - $1 * (1 - 1 / Double(vae.priorLogits.count)) }.mean }
                 return F.mean
-            case .fHNCA, .fHNCAUnweightedRho: return e == L - 1 ? 0 : comps.mediated(from: e).mean
+            case .fHNCA, .fHNCAUnweightedRho, .fHNCAWithoutZeroTerm: return e == L - 1 ? 0 : comps.mediated(from: e).mean
             default: return 0
             }
         }

@@ -18,6 +18,9 @@ public extension DiscreteVAE {
         var gradient: [LayerParameters] = [], varianceSum = 0.0
         for e in 0..<layerCount {
             let c = signals[e], x = pass.encoder[e].input
+            // Two gemms, the squares, the bias sums and the variance terms.
+            VAEOperationCount.add(multiplyAdds: 2 * c.rows * c.cols * x.cols + c.data.count + x.data.count + 2 * c.data.count
+                                    + 2 * (c.cols * x.cols + c.cols))
             var first = Matrix(rows: c.cols, cols: x.cols), second = first
             Matrix.gemm(c, transposeA: true, x, into: &first)
             Matrix.gemm(c.map { $0 * $0 }, transposeA: true, x.map { $0 * $0 }, into: &second)
@@ -38,6 +41,7 @@ public extension DiscreteVAE {
         var decoderGradient: [LayerParameters] = []
         for k in 0..<layerCount {
             let target = pass.phi(k), logits = pass.decoderLogits[k]
+            VAEOperationCount.add(multiplyAdds: logits.data.count * (pass.phi(k + 1).cols + 2), transcendentals: logits.data.count)
             var residual = target
             for i in residual.data.indices { residual.data[i] -= Fn.sigmoid(logits.data[i]) }
             var w = Matrix(rows: residual.cols, cols: pass.phi(k + 1).cols)
@@ -45,6 +49,7 @@ public extension DiscreteVAE {
             decoderGradient.append(LayerParameters(weights: w, bias: residual.columnSums().map { $0 / B }))
         }
         let top = pass.phi(layerCount)
+        VAEOperationCount.add(multiplyAdds: top.data.count + top.cols, transcendentals: top.cols)
         let prior = top.columnSums().enumerated().map { j, s in s / B - Fn.sigmoid(priorLogits[j]) }
         return (decoderGradient, prior)
     }
