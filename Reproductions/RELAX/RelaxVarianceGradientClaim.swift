@@ -29,7 +29,9 @@ public struct RelaxVarianceGradientClaim: SingleRunClaim {
     /// orders below the smaller mutant's discrepancy (1.4e-2 in the previous runs).
     static let tolerance = 1e-6
     static let step = 1e-5
-    func points(_ scale: Scale) -> Int { scale == .smoke ? 16 : 32 }
+    /// Gauss-Legendre nodes per piece at every scale: with 16 (the former smoke setting) REBAR's
+    /// exact check missed the 1e-6 tolerance for some seeds (3e-6 at seed 2); 32 meets it.
+    func points(_ scale: Scale) -> Int { 32 }
     static let monteCarloPoints = 32
     /// Equivalence margin of the Monte Carlo layer: this fraction of |dVar/dphi| (exact, RELAX)...
     static let marginFraction = 0.03

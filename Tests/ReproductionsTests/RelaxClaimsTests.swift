@@ -28,20 +28,45 @@ struct RelaxClaimsTests {
         }
     }
 
-    @Test("relax.unbiased at smoke scale: every estimator's exact mean passes, every mutant is killed")
+    @Test("relax.unbiased at smoke scale: every estimator's exact mean passes, every mutant is killed exactly")
     func unbiased() throws {
         let e = try smokeEvidence(RelaxUnbiasedClaim())
-        #expect(e.checks.filter { $0.tests.isEmpty }.allSatisfy { $0.verdict == .reproduced })
+        let exact = e.checks.filter { $0.layer == .exact }
+        #expect(exact.count == 4 && exact.allSatisfy { $0.verdict == .reproduced })
         #expect(e.negativeControls.count == 3)
         #expect(e.negativeControlsKilled)
+        // Each mutant runs through the checks of the estimator it breaks, and its exact mean fails there.
+        for m in e.negativeControls { #expect(m.checks.contains { $0.layer == .exact && m.killedBy.contains($0.name) }) }
+        // Smoke cannot decide the Monte Carlo means: INCONCLUSIVE by design.
+        #expect(e.checks.filter { $0.layer == .monteCarlo }.allSatisfy { !$0.decidable && $0.verdict == .inconclusive })
+        #expect(e.verdict == .inconclusive)
     }
 
-    @Test("relax.variance-gradient at smoke scale: Eq. 14 holds exactly, both mutants are killed")
+    @Test("relax.variance-gradient at smoke scale: Eq. 14 holds exactly, both mutants are killed exactly")
     func varianceGradient() throws {
         let e = try smokeEvidence(RelaxVarianceGradientClaim())
-        #expect(e.checks.filter { $0.tests.isEmpty }.allSatisfy { $0.verdict == .reproduced })
+        let exact = e.checks.filter { $0.layer == .exact }
+        #expect(exact.count == 3 && exact.allSatisfy { $0.verdict == .reproduced })
         #expect(e.negativeControlsKilled)
+        for m in e.negativeControls { #expect(m.killedBy.contains("relax: Eq. 14 exactly")) }
         #expect(allFinite(e))
+    }
+
+    @Test("relax.unbiased and relax.variance-gradient: margins and planning sds are fixed in code, decidable at quick and paper scale")
+    func designsAreFixed() {
+        for claim in [RelaxUnbiasedClaim().designs, RelaxVarianceGradientClaim().designs] {
+            #expect(claim.map(\.alphaShare).reduce(0, +) <= 1 + 1e-12)
+            for d in claim where d.method != .exact {
+                #expect(d.claimed == .equivalent && d.sesoi > 0 && d.planningSD > 0)
+                #expect(d.plan(scale: "quick", familyAlpha: Registry.familyAlpha).decidable, "\(d.name)")
+                #expect(d.plan(scale: "paper", familyAlpha: Registry.familyAlpha).decidable, "\(d.name)")
+            }
+        }
+        // The Monte Carlo setting does not depend on the master seed: the designs are the same values every time.
+        #expect(RelaxUnbiasedClaim().designs == RelaxUnbiasedClaim().designs)
+        // relax.unbiased's margin is 10% of the exact gradient at a = 0.4, t = 0.3.
+        let g = SquaredDistance(targets: [0.3]).exactGradient(logits: [0.4])[0]
+        #expect(RelaxUnbiasedClaim().designs.filter { $0.layer == .monteCarlo }.allSatisfy { abs($0.sesoi - 0.1 * abs(g)) < 1e-15 })
     }
 
     @Test("relax.toy at smoke scale: every unit trains; designs, checks, mutant and A/A controls line up")
