@@ -9,9 +9,10 @@ import Verification
 ///
 /// Networks of two hidden layers of width w (and w binary inputs, 10 actions) for w = 50..1600.
 /// The verdict rests on operation counts accumulated by the code as it runs (immune to machine
-/// load): the fitted log-log slope of backward/forward against w is ~0 for the efficient pass
-/// and ~1 for the naive one. CPU-time ratios (medians of repeats) are measured in the same run
-/// and shown as supporting evidence, not judged.
+/// load, deterministic): the fitted log-log slope of backward/forward against w is ~0 for the
+/// efficient pass and ~1 for the naive one, two exact designs with stated tolerances. CPU-time
+/// ratios (medians of repeats) are measured in the same run and go to the timing table only: no
+/// verdict reads them.
 public struct HNCAEfficiency: SingleRunClaim {
     public let id = "hnca.efficiency"
     public let paper = "HNCA (Young, 2022)"
@@ -25,6 +26,25 @@ public struct HNCAEfficiency: SingleRunClaim {
     }
     let batch = 2
     let repeats = 5
+    /// Tolerance on each fitted slope: the counts' fixed per-layer overheads bend the curves a little
+    /// at small widths; a slope of 0.15 over a 32-fold range of widths is a factor 1.7, far from
+    /// the factor 32 of a linear growth.
+    static let slopeTolerance = 0.15
+
+    public var designs: [SubClaimDesign] {
+        [
+            .exact("backward/forward operations flat", layer: .cost,
+                   estimand: "least-squares slope of log(backward ops / forward ops) against log width, efficient messages, w = 50..1600",
+                   reference: 0, tolerance: Self.slopeTolerance,
+                   source: "O(Σ|pa|) backward = O(forward) (Section 1.2): slope 0; tolerance for fixed per-layer overheads",
+                   sampleSize: PerScale(smoke: 4, quick: 6, paper: 6), unit: "widths"),
+            .exact("naive recomputation grows", layer: .cost,
+                   estimand: "least-squares slope of log(backward ops / forward ops) against log width, naive recomputation, w = 50..1600",
+                   reference: 1, tolerance: Self.slopeTolerance,
+                   source: "O(Σ|pa|²) vs O(Σ|pa|) (Section 1.2): the ratio grows as the width, slope 1",
+                   sampleSize: PerScale(smoke: 4, quick: 6, paper: 6), unit: "widths"),
+        ]
+    }
 
     struct Measurement { var width: Int; var opsRatio: Double; var timeRatio: Double; var forwardOps: Int; var backwardOps: Int; var forwardSeconds: Double; var backwardSeconds: Double }
 
@@ -83,17 +103,17 @@ public struct HNCAEfficiency: SingleRunClaim {
         return sxy / sxx
     }
 
-    /// The claim's tests, applied to the estimator offered as "efficient" and to the naive one.
+    /// The claim's checks, applied to the estimator offered as "efficient" and to the naive one:
+    /// operation counts only (no clock).
     func judge(efficient: [Measurement], naive: [Measurement]) -> [Check] {
         let w = efficient.map { Double($0.width) }
         let eOps = Self.logLogSlope(w, efficient.map(\.opsRatio)), nOps = Self.logLogSlope(w, naive.map(\.opsRatio))
+        let d = designs
         return [
-            .exact("backward/forward operations flat",
-                   asserts: "the log-log slope of the efficient backward/forward operation ratio against width is near 0 (|slope| < 0.15)",
-                   passed: abs(eOps) < 0.15, detail: "slope \(fmt(eOps, 3)); ratio \(fmt(efficient.first!.opsRatio, 3)) at w = \(efficient.first!.width), \(fmt(efficient.last!.opsRatio, 3)) at w = \(efficient.last!.width)"),
-            .exact("naive recomputation grows",
-                   asserts: "the naive backward/forward operation ratio grows linearly in width (slope within 0.85-1.15): the O(Σ|pa|²) cost the constant-time logit avoids",
-                   passed: abs(nOps - 1) < 0.15, detail: "slope \(fmt(nOps, 3)); ratio \(fmt(naive.first!.opsRatio, 3)) at w = \(naive.first!.width), \(fmt(naive.last!.opsRatio, 3)) at w = \(naive.last!.width)"),
+            .exact(d[0], asserts: "the log-log slope of the efficient backward/forward operation ratio against width is 0 ± \(fmt(Self.slopeTolerance))",
+                   values: [eOps], detail: "slope \(fmt(eOps, 3)); ratio \(fmt(efficient.first!.opsRatio, 3)) at w = \(efficient.first!.width), \(fmt(efficient.last!.opsRatio, 3)) at w = \(efficient.last!.width)"),
+            .exact(d[1], asserts: "the naive backward/forward operation ratio grows linearly in width (slope 1 ± \(fmt(Self.slopeTolerance))): the O(Σ|pa|²) cost the constant-time logit avoids",
+                   values: [nOps], detail: "slope \(fmt(nOps, 3)); ratio \(fmt(naive.first!.opsRatio, 3)) at w = \(naive.first!.width), \(fmt(naive.last!.opsRatio, 3)) at w = \(naive.last!.width)"),
         ]
     }
 
@@ -103,7 +123,7 @@ public struct HNCAEfficiency: SingleRunClaim {
         let efficient = measure(NetworkHNCA(messages: .efficient), widths: ws, stream: stream)
         context.progress(step: 1, of: 2, "naive")
         let naive = measure(NetworkHNCA(messages: .naive), widths: ws, stream: stream)
-        guard (efficient + naive).allSatisfy({ $0.opsRatio.isFinite && $0.timeRatio.isFinite && $0.timeRatio > 0 }) else {
+        guard (efficient + naive).allSatisfy({ $0.opsRatio.isFinite && $0.opsRatio > 0 }) else {
             throw ClaimError.nonFinite("cost ratio")
         }
         let checks = judge(efficient: efficient, naive: naive)
@@ -111,8 +131,10 @@ public struct HNCAEfficiency: SingleRunClaim {
         let mutant = judge(efficient: naive, naive: naive)
         let w = ws.map(Double.init)
         let rows = zip(efficient, naive).map { e, n in
-            ["\(e.width)", "\(e.forwardOps)", "\(e.backwardOps)", fmt(e.opsRatio, 3), fmt(n.opsRatio, 4),
-             fmt(e.forwardSeconds * 1e3, 3), fmt(e.timeRatio, 3), fmt(n.timeRatio, 4)]
+            ["\(e.width)", "\(e.forwardOps)", "\(e.backwardOps)", "\(n.backwardOps)", fmt(e.opsRatio, 3), fmt(n.opsRatio, 4)]
+        }
+        let timeRows = zip(efficient, naive).map { e, n in
+            ["\(e.width)", fmt(e.forwardSeconds * 1e3, 3), fmt(e.backwardSeconds * 1e3, 3), fmt(n.backwardSeconds * 1e3, 4), fmt(e.timeRatio, 3), fmt(n.timeRatio, 4)]
         }
         let eOps = Self.logLogSlope(w, efficient.map(\.opsRatio)), nOps = Self.logLogSlope(w, naive.map(\.opsRatio))
         return Evidence(
@@ -122,21 +144,21 @@ public struct HNCAEfficiency: SingleRunClaim {
                 "Minibatch of \(batch); forward = sampling every unit; backward = HNCA learning signals (messages from the second hidden layer and the softmax output) plus the batch-mean gradient",
                 "Operations counted by the code as it runs (OperationCount: multiply-adds and exp/log); times are process CPU times, medians of \(repeats) timings (each looping ≥ 2 ms) in the same process",
                 "Efficient = constant-time counterfactual logits with cached exponentials; naive = every counterfactual logit recomputed from scratch (a gemm of w x w per example)",
-                "No hypothesis test (alpha not used): operation counts are deterministic; the thresholds on fitted slopes (|slope| < 0.15 vs slope in 0.85-1.15) are the checks",
+                "No interval (alpha not used): operation counts are deterministic, so both sub-claims are exact designs: |slope| ≤ \(fmt(Self.slopeTolerance)) (efficient) and |slope - 1| ≤ \(fmt(Self.slopeTolerance)) (naive). CPU times are in the timing table only; no verdict reads them",
             ],
             checks: checks,
             negativeControls: [NegativeControl(name: "naive pass as the efficient one", bug: "recomputes each child's logit from scratch for every parent (θ·x' + b) instead of l + θ_i(v - x_i)", checks: mutant)],
-            tables: [Table(title: "Cost of the backward pass relative to the forward pass", columns: ["width", "forward ops", "efficient backward ops", "efficient ops ratio", "naive ops ratio", "forward ms", "efficient time ratio", "naive time ratio"], rows: rows)],
+            tables: [Table(title: "Operation counts of the backward pass relative to the forward pass", columns: ["width", "forward ops", "efficient backward ops", "naive backward ops", "efficient ops ratio", "naive ops ratio"], rows: rows)],
             figures: [Figure(id: "cost-ratio", title: "Backward / forward cost against layer width", xLabel: "width w", yLabel: "backward cost / forward cost",
                              logX: true, logY: true,
                              series: [.init("efficient (operations)", x: w, y: efficient.map(\.opsRatio), style: .linespoints),
-                                      .init("naive (operations)", x: w, y: naive.map(\.opsRatio), style: .linespoints),
-                                      .init("efficient (time)", x: w, y: efficient.map(\.timeRatio), style: .points),
-                                      .init("naive (time)", x: w, y: naive.map(\.timeRatio), style: .points)],
+                                      .init("naive (operations)", x: w, y: naive.map(\.opsRatio), style: .linespoints)],
                              caption: "The efficient backward pass stays a constant multiple of the forward pass as the layers widen; recomputing counterfactuals from scratch grows in proportion to the width.")],
             notes: [
-                "Wall-clock evidence (process CPU time, supporting only, not judged): at w = \(ws.last!) the efficient backward pass took \(fmt(efficient.last!.backwardSeconds * 1e3, 3)) ms and the naive one \(fmt(naive.last!.backwardSeconds * 1e3, 4)) ms for a forward pass of \(fmt(efficient.last!.forwardSeconds * 1e3, 3)) ms. Time ratios are not judged because they mix in constant factors the operation counts do not see: the naive pass's extra work is large gemms that BLAS runs near peak speed, while the forward pass's thin gemms and the efficient pass's per-edge loop are memory- or latency-bound, and small widths are dominated by per-call overheads; on a shared 2-core machine the timings also vary with load.",
-            ]
+                "CPU times (process CPU time, medians of \(repeats) timings) are in the timing table, supporting only and never judged: time ratios mix in constant factors the operation counts do not see (the naive pass's extra work is large gemms that BLAS runs near peak speed, while the forward pass's thin gemms and the efficient pass's per-edge loop are memory- or latency-bound; small widths are dominated by per-call overheads), and on a shared machine they vary with load.",
+            ],
+            timing: [Table(title: "CPU time of the backward pass relative to the forward pass (supporting only; not judged)",
+                           columns: ["width", "forward ms", "efficient backward ms", "naive backward ms", "efficient time ratio", "naive time ratio"], rows: timeRows)]
         )
     }
 }

@@ -15,9 +15,8 @@ struct BanditProblem: Sendable {
 
 enum HNCAProblems {
     /// Networks checked exactly at each scale ("hundreds" at quick).
-    static func count(_ scale: Scale) -> Int {
-        switch scale { case .smoke: 40; case .quick: 300; case .paper: 1000 }
-    }
+    static let sizes = PerScale(smoke: 40, quick: 300, paper: 1000)
+    static func count(_ scale: Scale) -> Int { sizes[scale: scale.rawValue] }
 
     /// Random problems: depth 1-3, widths 1-4, 1-3 inputs, 2-4 actions, encodings alternating,
     /// weights and biases N(0, s^2) with s ~ U(0.5, 2.5), rewards N(0, 1).
@@ -65,9 +64,8 @@ func maxAbsDiff(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).map { abs($0
 
 /// Known-function problems for f-HNCA (Eq. 6, Appendix H).
 enum KnownFunctionProblems {
-    static func count(_ scale: Scale) -> Int {
-        switch scale { case .smoke: 20; case .quick: 150; case .paper: 500 }
-    }
+    static let sizes = PerScale(smoke: 20, quick: 150, paper: 500)
+    static func count(_ scale: Scale) -> Int { sizes[scale: scale.rawValue] }
     static func random(_ n: Int, stream: inout RandomStream) -> [KnownFunctionNetwork] {
         (0..<n).map { k in
             let depth = 1 + stream.integer(below: 3)
@@ -89,4 +87,34 @@ enum KnownFunctionProblems {
         }, probability: { $0.p })
     }
     static func sum(_ per: [[Double]]) -> [Double] { per.dropFirst().reduce(per[0]) { zip($0, $1).map(+) } }
+}
+
+extension HNCAProblems {
+    /// The fixed Monte Carlo networks of a claim: drawn once from the suite's master seed 1 (the
+    /// stream the claim used before its designs were pre-registered), whatever seed a run uses, so
+    /// that the designs (margins, planning sds by enumeration, number of intervals) are fixed in code.
+    static func fixedMonteCarloProblems(claim: String) -> [BanditProblem] {
+        var s = RandomStream(master: 1, claim: claim, label: "main/monte-carlo-networks")
+        return monteCarloProblems(stream: &s)
+    }
+
+    /// Every configuration's per-example estimate (rows, in `configurations()` order) and its probability.
+    static func enumerate(_ p: BanditProblem, _ estimator: any BanditEstimator) -> (g: Matrix, probability: [Double]) {
+        let oracle = p.oracle, net = oracle.network
+        let configs = oracle.configurations()
+        let n = configs.count
+        let x = Matrix(rows: n, cols: oracle.input.count, data: Array(repeating: oracle.input, count: n).flatMap { $0 })
+        let hidden = net.hidden.indices.map { k in Matrix(rows: n, cols: net.hidden[k].unitCount, data: configs.flatMap { $0.hidden[k] }) }
+        let sample = net.evaluate(x, hiddenValues: hidden, actions: configs.map(\.action))
+        let g = estimator.signals(net, sample, rewards: configs.map { oracle.reward[$0.action] }).perExample(over: sample)
+        return (g, configs.map(\.probability))
+    }
+}
+
+/// Equivalence margins relative to an exact gradient, with a floor: 10% of |g*_c|, at least 5% of
+/// the network's |g*| (coordinates whose gradient is near 0 would otherwise need margins no sample
+/// can reach; the exact layer decides those).
+func relativeMargins(_ g: [Double]) -> [Double] {
+    let norm = g.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    return g.map { max(0.1 * abs($0), 0.05 * norm) }
 }

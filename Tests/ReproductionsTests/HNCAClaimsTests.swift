@@ -5,9 +5,9 @@ import Reproductions
 import Testing
 import Verification
 
-/// The four HNCA claims at smoke scale, and the `reproduce exact` spec. The smoke runs use the
-/// claims' fixed master seed; their statistical checks are designed at family alpha 5e-5
-/// (false-failure rate of each run at most 5e-5), and every exact check is deterministic.
+/// The four HNCA claims at smoke scale, and the `reproduce exact` spec. Every sub-claim is a
+/// pre-registered design; the exact ones are deterministic and hold at every scale, the Monte
+/// Carlo ones are decided by intervals at the claim's family alpha (smoke is plumbing only).
 @Suite("HNCA claims")
 struct HNCAClaimsTests {
     static let claims: [any SingleRunClaim] = [HNCAUnbiased(), HNCATheorem1(), HNCAEfficiency(), HNCASoftmaxOutput()]
@@ -20,10 +20,41 @@ struct HNCAClaimsTests {
         #expect(evidence.verdict != .error, "\(claim.id): \(evidence.errorReason ?? "")")
         #expect(evidence.negativeControlsKilled, "\(claim.id): a mutant survived")
         #expect(!evidence.figures.isEmpty)
-        // The exact checks hold at every scale.
-        for check in evidence.checks where check.tests.isEmpty {
-            #expect(check.verdict == .reproduced, "\(claim.id) / \(check.name): \(check.detail)")
+        // Every check is decided under the design of the same name; the exact ones hold at every scale.
+        let names = Set(claim.designs.map(\.name))
+        for check in evidence.checks {
+            #expect(names.contains(check.name), "\(claim.id) / \(check.name): no design of that name")
+            #expect(check.subClaim != nil && check.tests.isEmpty, "\(claim.id) / \(check.name): not decided by a design")
+            if check.subClaim?.method == .exact {
+                #expect(check.verdict == .reproduced, "\(claim.id) / \(check.name): \(check.detail)")
+            }
         }
+        #expect(Set(evidence.checks.map(\.name)) == names, "\(claim.id): designs without a check")
+    }
+
+    @Test("every design is decidable at paper scale and at quick scale", arguments: 0..<4)
+    func decidable(index: Int) {
+        let claim = Self.claims[index]
+        #expect(claim.designs.reduce(0) { $0 + $1.alphaShare } <= 1 + 1e-12)
+        for scale in ["quick", "paper"] {
+            for d in claim.designs {
+                let plan = d.plan(scale: scale, familyAlpha: Registry.familyAlpha)
+                #expect(plan.decidable, "\(claim.id) / \(d.name) at \(scale): needs n = \(plan.neededN.map(String.init) ?? "?") (runs \(plan.n))")
+            }
+        }
+    }
+
+    @Test("hnca.efficiency's verdict reads operation counts only: two runs agree apart from the timing table")
+    func efficiencyDeterministic() throws {
+        let claim = HNCAEfficiency()
+        func run() throws -> Data {
+            var e = try claim.evidence(context: RunContext(claimID: claim.id, unit: RunUnit("main"), scale: .smoke, masterSeed: 1))
+            #expect(!e.timing.isEmpty)
+            e.timing = []
+            let encoder = JSONEncoder(); encoder.outputFormatting = [.sortedKeys]
+            return try encoder.encode(e)
+        }
+        #expect(try run() == run())
     }
 
     @Test("the claims are registered") func registered() {
