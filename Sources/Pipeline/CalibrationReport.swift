@@ -2,7 +2,7 @@ import Foundation
 import Verification
 
 /// Renders `Reports/CALIBRATION.md` (atomically) and its figures under `Reports/figures/`.
-public struct CalibrationReport: Sendable {
+public struct CalibrationReport: Codable, Sendable {
     public var results: CalibrationResults
     public var sensitivity: [SensitivityResult]
     /// Named alphas for the text, e.g. [4.76e-5: "family alpha"].
@@ -81,37 +81,85 @@ public struct CalibrationReport: Sendable {
         let power = try plotter.render(powerFigure, stem: "calibration-power", in: figDir)
         try AtomicFile.write(markdown(figure: "figures/" + figure, power: "figures/" + power),
                              to: reports.appendingPathComponent("CALIBRATION.md"))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        try AtomicFile.write(try encoder.encode(self), to: reports.appendingPathComponent("figures/calibration.json"))
+    }
+
+    /// A report saved by `write` (figures/calibration.json), to re-render without recomputing.
+    public static func load(_ url: URL) throws -> CalibrationReport {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try decoder.decode(CalibrationReport.self, from: Data(contentsOf: url))
+    }
+
+    /// The false-verdict rate whose nominal bound a family attains when calibrated: false NOT
+    /// REPRODUCED at the SESOI for a directional design (P(upper < SESOI) = alpha), the worse
+    /// boundary's false REPRODUCED for TOST. (A directional design's false REPRODUCED at no
+    /// effect also needs the interval to reach the SESOI, so it sits far below alpha.)
+    static func boundingRate(_ f: IntervalCalibration, _ row: IntervalCalibrationRow) -> RealisedRate {
+        f.claimed == .equivalent ? row.worstFalseReproduced : row.falseNotReproduced
+    }
+
+    /// Per family: the worst false-verdict rate against its bound, and the largest shortfall of
+    /// the realised P(REPRODUCED | holds) below the computed one.
+    var digest: String {
+        var md = "| family | data | n | worst false REP / α | worst false NOT / bound | largest P(REP \\| holds) shortfall (realised − computed) |\n|---|---|---|---|---|---|\n"
+        func ratio(_ r: RealisedRate, _ bound: Double, _ a: Double) -> String {
+            let ci = r.interval()
+            let flag = ci.lower > bound ? " **⚠**" : ""
+            return "\(fmt(r.rate / bound, 2)) [\(fmt(ci.lower / bound, 2)), \(fmt(ci.upper / bound, 2))] at α = \(fmt(a, 3))\(flag)"
+        }
+        for f in results.intervals {
+            func bound(_ row: IntervalCalibrationRow) -> Double { f.claimed == .equivalent ? 2 * row.alpha : row.alpha }
+            let rep = f.rows.max { a, b in
+                a.worstFalseReproduced.interval().lower / a.alpha < b.worstFalseReproduced.interval().lower / b.alpha
+            }!
+            let not = f.rows.max { a, b in
+                a.falseNotReproduced.interval().lower / bound(a) < b.falseNotReproduced.interval().lower / bound(b)
+            }!
+            let short = f.rows.min { a, b in
+                a.reproducedWhenHolds.rate - a.plan.reproducedWhenHolds < b.reproducedWhenHolds.rate - b.plan.reproducedWhenHolds
+            }!
+            let gap = short.reproducedWhenHolds.rate - short.plan.reproducedWhenHolds
+            let gapFlag = short.reproducedWhenHolds.fallsShortOf(short.plan.reproducedWhenHolds) ? " **⚠**" : ""
+            md += "| \(f.family) (\(f.claimed.rawValue)) | \(f.data) | \(f.n) \(f.unit) | \(ratio(rep.worstFalseReproduced, rep.alpha, rep.alpha)) | \(ratio(not.falseNotReproduced, bound(not), not.alpha)) | \(fmt(gap, 3)) (\(fmtRate(short.reproducedWhenHolds.rate)) vs \(fmtRate(short.plan.reproducedWhenHolds)) at α = \(fmt(short.alpha, 3)))\(gapFlag) |\n"
+        }
+        return md
     }
 
     var nominalFigure: Figure {
-        // One series per family group; x jittered a little per series so the bars do not overlap.
+        // One line per family group across the alphas: at each alpha the group's worst family
+        // (the largest realised bounding rate), with its 95% Clopper-Pearson bar.
         let groups: [(String, (IntervalCalibration) -> Bool)] = [
-            ("t / paired t, normal", { ($0.method == .t) && $0.data == "normal" && $0.claimed != .equivalent }),
+            ("t / paired t, normal seeds", { $0.method == .t && $0.data == "normal" && $0.claimed != .equivalent }),
             ("t, lognormal seeds", { $0.method == .t && $0.data != "normal" && $0.claimed != .equivalent }),
             ("Welch t", { $0.method == .welch }),
             ("Clopper-Pearson", { $0.method == .clopperPearson }),
-            ("log variance ratio, normal", { $0.method == .normal && $0.data == "normal" }),
-            ("log variance ratio, heavy tails", { $0.method == .normal && $0.data != "normal" }),
-            ("TOST on a mean", { $0.claimed == .equivalent }),
+            ("log variance ratio, normal draws", { $0.method == .normal && $0.data == "normal" }),
+            ("log variance ratio, heavy-tailed draws", { $0.method == .normal && $0.data != "normal" }),
+            ("TOST on a mean, normal", { $0.claimed == .equivalent && $0.data == "normal" }),
+            ("TOST on a mean, heavy-tailed draws", { $0.claimed == .equivalent && $0.data != "normal" }),
         ]
         var series: [Figure.Series] = []
         for (k, (name, member)) in groups.enumerated() {
+            let fams = results.intervals.filter(member)
+            guard !fams.isEmpty else { continue }
             var x: [Double] = [], y: [Double] = [], lo: [Double] = [], hi: [Double] = []
-            for f in results.intervals where member(f) {
-                for row in f.rows {
-                    let r = row.worstFalseReproduced
-                    let ci = r.interval()
-                    x.append(row.alpha * pow(1.07, Double(k) - 3))
-                    y.append(r.events > 0 ? r.rate : .nan)
-                    lo.append(max(ci.lower, 1e-7)); hi.append(ci.upper)
-                }
+            for (j, a) in results.alphas.enumerated().sorted(by: { $0.element < $1.element }) {
+                let worst = fams.map { Self.boundingRate($0, $0.rows[j]) }.max { $0.rate < $1.rate }!
+                let ci = worst.interval()
+                x.append(a * pow(1.06, Double(k) - 3.5))
+                y.append(worst.events > 0 ? worst.rate : .nan)
+                lo.append(max(ci.lower, 1e-7)); hi.append(ci.upper)
             }
-            if !x.isEmpty { series.append(.init(name, x: x, y: y, style: .errorbars, yLow: lo, yHigh: hi)) }
+            series.append(.init(name, x: x, y: y, style: .errorbars, yLow: lo, yHigh: hi))
         }
         let a = results.alphas
         series.append(.init("realised = nominal", x: [a.min()! / 2, a.max()! * 2], y: [a.min()! / 2, a.max()! * 2]))
-        return Figure(id: "realised-vs-nominal", title: "False REPRODUCED rate at the boundary where the claim fails, realised vs nominal alpha",
-                      xLabel: "nominal alpha (per interval)", yLabel: "realised P(REPRODUCED) (95% Clopper-Pearson)", logX: true, logY: true,
+        return Figure(id: "realised-vs-nominal", title: "Realised false-verdict rate vs nominal alpha (worst family of each group)",
+                      xLabel: "nominal alpha (per interval)", yLabel: "realised rate (95% Clopper-Pearson)", logX: true, logY: true,
                       series: series, caption: "")
     }
 
@@ -141,6 +189,9 @@ public struct CalibrationReport: Sendable {
         md += "Generated by `\(command)` (code \(revision)); master seed \(r.masterSeed); one independent GSL stream (mt19937) per (family, condition), seeded from the master seed, the family and the condition. "
         md += "Wall time of this run: \(Duration.format(wallSeconds)).\n\n"
 
+        md += "## Digest per family\n\n"
+        md += "The worst false-verdict rate of each family against its nominal bound (the alpha whose interval gives the most evidence of excess), realised / nominal with the 95% interval of the ratio, and the largest shortfall of the realised P(REPRODUCED | holds) below the design's computed one. ⚠: the 95% interval lies wholly beyond the bound.\n\n"
+        md += digest + "\n"
         md += "## Findings\n\n"
         let f = findings
         if f.isEmpty { md += "No false-verdict rate's 95% interval lies above its nominal alpha, and no realised decision probability lies below the design's computed one.\n\n" }
@@ -168,7 +219,7 @@ public struct CalibrationReport: Sendable {
             }
         }
         md += "\n![realised vs nominal](\(figure))\n\n"
-        md += "*False REPRODUCED rates (worse boundary for TOST) against the nominal alpha, log-log, with 95% Clopper-Pearson bars; a rate of zero events is not drawn (its upper bound is in the table). Points on or under the diagonal are calibrated or conservative.*\n\n"
+        md += "*The false-verdict rate each family's nominal alpha bounds (false NOT REPRODUCED at the SESOI for directional designs; false REPRODUCED at the worse margin for TOST), for the worst family of each group at each alpha, against the nominal alpha, log-log, with 95% Clopper-Pearson bars; a rate of zero events is not drawn (its upper bound is in the table). On the diagonal: calibrated; under it: conservative; above it: anti-conservative. A directional design's false REPRODUCED at no effect sits far below alpha (the interval must also reach the SESOI) and is in the table.*\n\n"
         md += "![power](\(power))\n\n"
         md += "*The realised decision probabilities against the design's computed ones (`SubClaimDesign.probabilities`: a normal model for the estimate with Student-t critical values; exact binomial sums for rates).*\n\n"
 

@@ -29,7 +29,17 @@ struct Calibrate: ParsableCommand {
     @Option(help: "Master seeds for the bias-injection table (0 skips it).")
     var catchSeeds: Int = 20
 
+    @Option(help: "Re-render CALIBRATION.md and its figures from a saved figures/calibration.json, without recomputing.")
+    var from: String?
+
     func run() throws {
+        if let from {
+            let dir = URL(fileURLWithPath: reports)
+            let report = try CalibrationReport.load(URL(fileURLWithPath: from))
+            try report.write(to: dir)
+            print("re-rendered \(dir.appendingPathComponent("CALIBRATION.md").path) from \(from)")
+            return
+        }
         guard seed > 0 else { throw UsageError(message: "bad seed 0 (GSL never takes seed 0; use a positive integer)") }
         guard replicates >= 10 else { throw UsageError(message: "--replicates must be at least 10") }
         guard catchSeeds >= 0 else { throw UsageError(message: "--catch-seeds must be >= 0") }
