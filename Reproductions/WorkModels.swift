@@ -45,8 +45,10 @@ extension HNCAVAE: WorkModeled {
         switch unit.config {
         case "exact":
             return UnitWork(work: Double(s.exactNetworks))
+        case "cost":
+            return UnitWork(work: Double(s.costWidth * s.costWidth))
         case "timing":
-            let w = Double(s.timingWidth), L = Double(s.timingLayers)
+            let w = Double(s.timingWidth), L = 3.0   // L = 1, 2, 3 are timed
             return UnitWork(work: w * w * L * L * Double(s.timingRepetitions * s.timingUpdates))
         default:
             let parts = unit.config.split(separator: "-")
