@@ -62,11 +62,6 @@ public protocol Claim: Sendable {
     func evidence(from results: [(unit: RunUnit, result: UnitResult)], scale: Scale) throws -> Evidence
 }
 
-public extension Claim {
-    /// Claims not yet converted to pre-registered designs declare none (a test flags them).
-    var designs: [SubClaimDesign] { [] }
-}
-
 /// A claim whose whole work is one unit (typical of exact checks): it returns its evidence directly.
 public protocol SingleRunClaim: Claim where UnitResult == Evidence {
     func evidence(context: RunContext) throws -> Evidence

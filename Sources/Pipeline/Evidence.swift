@@ -1,8 +1,7 @@
 import Verification
 
-/// One sub-claim and how it came out. A decided sub-claim carries its pre-registered design
-/// and the interval(s) its verdict is read from (`Check.decide`); legacy tests judged by the old
-/// power rule remain only until every claim is converted.
+/// One sub-claim and how it came out: its pre-registered design and the interval(s) its verdict
+/// is read from (`Check.decide`, `Check.exact`), or an error.
 public struct Check: Codable, Sendable {
     public var name: String
     /// What is asserted, in words.
@@ -12,7 +11,6 @@ public struct Check: Codable, Sendable {
     public var detail: String
     /// Supporting tests (p-values, rank checks): printed, never deciding.
     public var tests: [TestResult]
-    public var design: Verdict.Design?
     /// For INCONCLUSIVE results: how much more data would be needed (e.g. "~40 seeds").
     public var needed: String?
     /// The pre-registered design this check is decided under.
@@ -23,10 +21,10 @@ public struct Check: Codable, Sendable {
     public var plan: DesignPlan?
 
     public init(name: String, assertion: String, verdict: Verdict, detail: String, tests: [TestResult] = [],
-                design: Verdict.Design? = nil, needed: String? = nil, subClaim: SubClaimDesign? = nil,
+                needed: String? = nil, subClaim: SubClaimDesign? = nil,
                 estimates: [IntervalEstimate] = [], plan: DesignPlan? = nil) {
         self.name = name; self.assertion = assertion; self.verdict = verdict; self.detail = detail
-        self.tests = tests; self.design = design; self.needed = needed; self.subClaim = subClaim
+        self.tests = tests; self.needed = needed; self.subClaim = subClaim
         self.estimates = estimates; self.plan = plan
     }
 
@@ -83,29 +81,9 @@ public struct Check: Codable, Sendable {
         return "\(fmt(e.estimate))\(ci) vs \(design.sideText)"
     }
 
-    /// A hypothesis test, judged by `design` (see `Verdict.from`).
-    @available(*, deprecated, message: "decide sub-claims with Check.decide and a SubClaimDesign")
-    public static func test(_ name: String, asserts assertion: String, _ result: TestResult,
-                            design: Verdict.Design, detail: String? = nil, needed: String? = nil) -> Check {
-        Check(name: name, assertion: assertion, verdict: Verdict.from(result, design: design),
-              detail: detail ?? Check.describe(result), tests: [result], design: design, needed: needed)
-    }
-    /// Several tests that must all support the claim (e.g. per-coordinate tests after Holm).
-    @available(*, deprecated, message: "decide sub-claims with Check.decide and a SubClaimDesign")
-    public static func allOf(_ name: String, asserts assertion: String, _ results: [TestResult],
-                             design: Verdict.Design, detail: String) -> Check {
-        Check(name: name, assertion: assertion,
-              verdict: Verdict.all(results.map { Verdict.from($0, design: design) }),
-              detail: detail, tests: results, design: design, needed: nil)
-    }
-    /// A deterministic check (exact enumeration, closed form): passes or fails.
-    @available(*, deprecated, message: "use Check.exact with a SubClaimDesign")
-    public static func exact(_ name: String, asserts assertion: String, passed: Bool, detail: String) -> Check {
-        Check(name: name, assertion: assertion, verdict: .check(passed), detail: detail, tests: [], design: nil, needed: nil)
-    }
     /// A part that could not run.
     public static func error(_ name: String, _ message: String) -> Check {
-        Check(name: name, assertion: "", verdict: .error, detail: message, tests: [], design: nil, needed: nil)
+        Check(name: name, assertion: "", verdict: .error, detail: message)
     }
 
     public static func describe(_ r: TestResult) -> String {

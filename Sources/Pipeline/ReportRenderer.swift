@@ -98,14 +98,14 @@ public struct ReportRenderer: Sendable {
         if !tested.isEmpty {
             md += "## Supporting tests\n\n"
             md += "Tests printed for the reader (p-values, rank checks). Verdicts come from the intervals above, not from these rows.\n\n"
-            md += "| sub-claim | test | H0 | H1 | statistic | p | alpha | estimate [CI] | effect | power | design |\n|---|---|---|---|---|---|---|---|---|---|---|\n"
+            md += "| sub-claim | test | H0 | H1 | statistic | p | alpha | estimate [CI] | effect | power |\n|---|---|---|---|---|---|---|---|---|---|\n"
             for c in tested {
                 for t in c.tests {
                     var est = t.estimate.map { fmt($0) } ?? ""
                     if let ci = t.interval { est += " [\(fmt(ci.lower)), \(fmt(ci.upper))] (\(fmt(ci.level * 100, 6))%)" }
                     let stat = "\(t.statisticName) = \(fmt(t.statistic, 4))" + (t.degreesOfFreedom.map { ", df \(fmt($0, 4))" } ?? "") + ", n = \(t.sampleSize)"
                     let power = t.power.map { fmt($0, 3) + (t.designEffect.map { " at \(fmt($0, 3))" } ?? "") } ?? ""
-                    md += "| \(cell(c.name)) | \(cell(t.test)) | \(cell(t.null)) | \(cell(t.alternative)) | \(stat) | \(fmt(t.pValue, 3)) | \(fmt(t.alpha, 3)) | \(cell(est)) | \(t.effectSize.map { fmt($0, 3) } ?? "") | \(cell(power)) | \(c.design?.rawValue ?? "") |\n"
+                    md += "| \(cell(c.name)) | \(cell(t.test)) | \(cell(t.null)) | \(cell(t.alternative)) | \(stat) | \(fmt(t.pValue, 3)) | \(fmt(t.alpha, 3)) | \(cell(est)) | \(t.effectSize.map { fmt($0, 3) } ?? "") | \(cell(power)) |\n"
                 }
             }
             md += "\n"

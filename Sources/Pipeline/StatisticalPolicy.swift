@@ -14,8 +14,4 @@ public enum StatisticalPolicy {
         precondition(claims > 0, "empty catalogue")
         return suiteFamilyAlpha / Double(claims)
     }
-    /// The old hard-coded split over 20 claims, kept while claims move to `claimAlpha(catalogueSize:)`.
-    @available(*, deprecated, message: "use claimAlpha(catalogueSize:) with the catalogue's size")
-    public static let claimAlpha = suiteFamilyAlpha / 20
-    public static let targetPower = Verdict.minimumPower
 }

@@ -1,23 +1,19 @@
-// Which test for which kind of claim (CLAIMS.md, "Statistical method"). Every entry returns a
-// `TestResult` (H0, H1, statistic, p, alpha, estimate, interval, effect size, power) that
-// `Verdict.from(_:design:)` turns into a verdict and the report prints as one row.
+// Which interval for which kind of sub-claim (CLAIMS.md, "Statistical method"). Every sub-claim
+// is a `SubClaimDesign` fixed in code; its verdict is `design.decide(estimate.interval)` on an
+// `IntervalEstimate` at level 1 - 2 alpha, alpha = design.alpha(familyAlpha:).
 //
-// "unbiased" / "equals the exact value"    Equivalence.tost            design .equivalence
-//     power: Power.tost / tostSampleSize / tostDetectableMargin (reported by tost itself)
-// "A has lower variance" with exact g*      TTest.paired or TTest.oneSample on
-//     D_i = |A_i - g*|^2 - |B_i - g*|^2      (.less / .greater)          design .claimIsAlternative
-//     power: Power.tTest / sampleSize / detectableEffect; effect: CohensD.paired
-// variance ordering without g*              Bootstrap.varianceRatioTest (paired for common
-//                                           random numbers) or logVarianceRatioInterval
-// "method A beats B" across seeds           TTest.welch (one-sided) + MannWhitney.test or
-//                                           ProbabilityOfImprovement.test (rank check)
-//     power: Power.welch / welchSampleSize / welchDetectableEffect / Power.mannWhitney;
-//     effect: CohensD.twoSample / hedgesG
-// paired medians, heavy tails               SignTest.paired
-// a rate (how often X happens)              BinomialTest.test, clopperPearson
-//     power: Power.binomial / binomialSampleSize / binomialDetectableRate
-// "the bound always holds"                  BinomialTest.violations (+ upperLimit);
-//     trials needed: Power.zeroViolationTrials
-// two rates (2x2 table)                     FisherExact.test
-// several tests for one claim               Holm.apply (family alpha = StatisticalPolicy.claimAlpha)
-// exploratory screens only, never verdicts  BenjaminiHochberg (false discovery rate)
+// "unbiased" / "equals the exact value"   .equivalent design, IntervalEstimate.mean of g - g*
+//                                          (margin: a fraction of the exact value, with a floor)
+// "A has lower variance" with exact g*     .less design, IntervalEstimate.mean of
+//                                          D_i = |A_i - g*|^2 - |B_i - g*|^2 (common draws)
+// variance ordering without g*             .less design, IntervalEstimate.logVarianceRatio
+// "method A beats B" across seeds          .greater design, IntervalEstimate.paired (paired by
+//                                          seed) or .welch; plus an A/A control (AAControl)
+// a rate (how often X happens)             design on the rate, IntervalEstimate.rate (Clopper-Pearson)
+// "the bound always holds" / exact values  SubClaimDesign.exact, IntervalEstimate.exact
+// costs                                    exact designs on counted operations, never on time
+// planning                                 design.plan(scale:familyAlpha:): P(REPRODUCED | SESOI),
+//                                          P(NOT REPRODUCED | no effect), decidability, needed n
+//
+// Supporting tests for the reader (never deciding): TTest, MannWhitney, SignTest,
+// ProbabilityOfImprovement, BinomialTest, FisherExact, Holm / BenjaminiHochberg (exploratory).
