@@ -118,7 +118,7 @@ public struct IntervalFamily: Sendable, Equatable {
     }
     public var unit: String {
         switch kind {
-        case .mean, .paired: "seeds"
+        case .mean, .paired: n >= 100 ? "draws" : "seeds"
         case .welch: "seeds per group"
         case .rate: "trials"
         case .logVarianceRatio: "draws"
