@@ -14,6 +14,10 @@ struct UniformMeanClaim: Claim {
     let summary = "test claim"
     var survivingMutant = false
 
+    var designs: [SubClaimDesign] { [Self.design] }
+    static let design = SubClaimDesign("mean", layer: .monteCarlo, estimand: "mean of the draws - 1/2", claimed: .equivalent,
+                                       sesoi: 0.1, sesoiSource: "test", alphaShare: 1, method: .t, planningSD: 0.3,
+                                       sampleSize: PerScale(600), unit: "draws")
     func units(at scale: Scale) -> [RunUnit] { (0..<3).map { RunUnit("draws", $0) } }
     func run(_ unit: RunUnit, context: RunContext) throws -> [Double] {
         var s = context.stream()
@@ -21,9 +25,7 @@ struct UniformMeanClaim: Claim {
     }
     func evidence(from results: [(unit: RunUnit, result: [Double])], scale: Scale) throws -> Evidence {
         let xs = results.flatMap(\.result)
-        let design = SubClaimDesign("mean", layer: .monteCarlo, estimand: "mean of the draws - 1/2", claimed: .equivalent,
-                                    sesoi: 0.1, sesoiSource: "test", alphaShare: 1, method: .t, planningSD: 0.3,
-                                    sampleSize: PerScale(600), unit: "draws")
+        let design = Self.design
         func check(_ data: [Double]) -> Check {
             .decide(design, asserts: "mean 1/2", [.mean(data.map { $0 - 0.5 }, alpha: design.alpha(familyAlpha: 1e-3))],
                     scale: scale, familyAlpha: 1e-3)
