@@ -19,7 +19,5 @@ set datafile missing 'nan'
 set logscale x
 set logscale y
 plot 'hnca.efficiency-cost-ratio.dat' index 0 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "efficient (operations)", \
-     'hnca.efficiency-cost-ratio.dat' index 1 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "naive (operations)", \
-     'hnca.efficiency-cost-ratio.dat' index 2 using 1:2 with points pt 7 ps 0.9 title "efficient (time)", \
-     'hnca.efficiency-cost-ratio.dat' index 3 using 1:2 with points pt 7 ps 0.9 title "naive (time)"
+     'hnca.efficiency-cost-ratio.dat' index 1 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "naive (operations)"
 set output

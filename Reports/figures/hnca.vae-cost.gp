@@ -1,8 +1,8 @@
 set terminal svg size 820,560 dynamic font 'Helvetica,13' background rgb 'white'
 set output 'hnca.vae-cost.svg.tmp'
-set title "CPU time per update against L"
+set title "Counted multiply-adds per update against L"
 set xlabel "L (layers of 100 units)"
-set ylabel "CPU ms per update"
+set ylabel "multiply-adds per update (millions)"
 set key below box maxrows 4
 # A colour-blind-safe cycle (Okabe-Ito), with no pale yellow that vanishes on white.
 set linetype 1 lc rgb '#0072B2'
@@ -16,8 +16,9 @@ set linetype 8 lc rgb '#999999'
 set linetype cycle 8
 set grid
 set datafile missing 'nan'
-plot 'hnca.vae-cost.dat' index 0 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "f-HNCA", \
-     'hnca.vae-cost.dat' index 1 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "REINFORCE LOO", \
-     'hnca.vae-cost.dat' index 2 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "DisARM", \
-     'hnca.vae-cost.dat' index 3 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "REINFORCE"
+plot 'hnca.vae-cost.dat' index 0 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "REINFORCE", \
+     'hnca.vae-cost.dat' index 1 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "f-HNCA", \
+     'hnca.vae-cost.dat' index 2 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "REINFORCE LOO", \
+     'hnca.vae-cost.dat' index 3 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "DisARM", \
+     'hnca.vae-cost.dat' index 4 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "mutant (f-HNCA with a full re-pass per layer)"
 set output

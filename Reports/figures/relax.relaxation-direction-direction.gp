@@ -16,9 +16,12 @@ set linetype 8 lc rgb '#999999'
 set linetype cycle 8
 set grid
 set datafile missing 'nan'
-plot 'relax.relaxation-direction-direction.dat' index 0 using 1:2 with lines lw 2 title "REBAR lambda = 1: d/da f(sigma(z))", \
-     'relax.relaxation-direction-direction.dat' index 1 using 1:2 with lines lw 2 title "RELAX seed 0: d/da c\\_phi(z)", \
-     'relax.relaxation-direction-direction.dat' index 2 using 1:2 with lines lw 2 title "RELAX seed 1: d/da c\\_phi(z)", \
-     'relax.relaxation-direction-direction.dat' index 3 using 1:2 with lines lw 2 title "RELAX seed 2: d/da c\\_phi(z)", \
-     'relax.relaxation-direction-direction.dat' index 4 using 1:2 with lines lw 2 title "zero"
+plot 'relax.relaxation-direction-direction.dat' index 0 using 1:2 with lines lw 2 title "REBAR seed 0 at step 30, lambda = 0.549", \
+     'relax.relaxation-direction-direction.dat' index 1 using 1:2 with lines lw 2 title "RELAX seed 0, step 30", \
+     'relax.relaxation-direction-direction.dat' index 2 using 1:2 with lines lw 2 title "RELAX seed 0, step 10000", \
+     'relax.relaxation-direction-direction.dat' index 3 using 1:2 with lines lw 2 title "RELAX seed 1, step 30", \
+     'relax.relaxation-direction-direction.dat' index 4 using 1:2 with lines lw 2 title "RELAX seed 1, step 10000", \
+     'relax.relaxation-direction-direction.dat' index 5 using 1:2 with lines lw 2 title "RELAX seed 2, step 30", \
+     'relax.relaxation-direction-direction.dat' index 6 using 1:2 with lines lw 2 title "RELAX seed 2, step 10000", \
+     'relax.relaxation-direction-direction.dat' index 7 using 1:2 with lines lw 2 title "zero"
 set output

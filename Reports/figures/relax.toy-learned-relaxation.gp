@@ -1,6 +1,6 @@
 set terminal svg size 820,560 dynamic font 'Helvetica,13' background rgb 'white'
 set output 'relax.toy-learned-relaxation.svg.tmp'
-set title "Relaxations at RELAX's final theta = 0.0477 (seed 0)"
+set title "Relaxations at RELAX's final theta = 0.0651 (seed 0)"
 set xlabel "u"
 set ylabel "value"
 set key below box maxrows 4

@@ -19,5 +19,7 @@ set datafile missing 'nan'
 plot 'relax.vae-variance-linear1.dat' index 0 using 1:2:3:4 with yerrorlines title "NVIL", \
      'relax.vae-variance-linear1.dat' index 1 using 1:2:3:4 with yerrorlines title "MuProp", \
      'relax.vae-variance-linear1.dat' index 2 using 1:2:3:4 with yerrorlines title "REBAR", \
-     'relax.vae-variance-linear1.dat' index 3 using 1:2:3:4 with yerrorlines title "RELAX"
+     'relax.vae-variance-linear1.dat' index 3 using 1:2:3:4 with yerrorlines title "RELAX", \
+     'relax.vae-variance-linear1.dat' index 4 using 1:2:3:4 with yerrorlines title "mutant: RELAX without -dc(z~)/da", \
+     'relax.vae-variance-linear1.dat' index 5 using 1:2:3:4 with yerrorlines title "mutant: MuProp without f'(mu) dmu/da"
 set output
