@@ -47,10 +47,11 @@ public struct HNCABandit: Claim {
     /// Seeds per configuration, for every configuration, the mutant and the A/A runs (one observation
     /// of every design is one seed). Paper: 60, not the paper's 5: every sub-claim is decidable from 50
     /// seeds on ((c) depth needs 50, (d) 47-49 at the planning sds; see `designs`), and 60 leaves a margin
-    /// for planning sds that turn out optimistic. Quick: 7,
-    /// the fewest at which the variance sub-claims (a) are decidable; the rest are not decidable at
-    /// quick (they would need 24-50 seeds, 3-7 times the quick budget).
-    static let seeds = PerScale(smoke: 3, quick: 7, paper: 60)
+    /// for planning sds that turn out optimistic. Quick: 8,
+    /// the fewest at which the variance sub-claims (a) are decidable under the exact (noncentral t)
+    /// planning probabilities (7 under the earlier known-sd shortcut; DESIGN-LOG 2026-12-01b); the
+    /// rest are not decidable at quick (they would need 26-53 seeds, 3-7 times the quick budget).
+    static let seeds = PerScale(smoke: 3, quick: 8, paper: 60)
 
     /// The final window over which accuracy is averaged (one scalar per seed): the last tenth of training.
     func window(_ epochs: Int) -> Int { max(1, epochs / 10) }

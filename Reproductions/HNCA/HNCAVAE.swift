@@ -47,11 +47,12 @@ public struct HNCAVAE: Claim {
 
     static let layers = [1, 2, 3]
 
-    /// Seeds per (L, method): every training design's n. Quick: enough for the variance designs
-    /// (planning sd 0.15 in ln units) and the "drastic" ELBO design; the other ELBO and test-bound
-    /// designs are not decidable at quick (INCONCLUSIVE by design). Paper: enough for every design
-    /// (far more than the paper's 5 seeds; see `designs`).
-    static let seeds = PerScale(smoke: 2, quick: 10, paper: 320)
+    /// Seeds per (L, method): every training design's n. Quick: 11, the fewest at which the variance
+    /// designs (planning sd 0.15 in ln units) are decidable under the exact (noncentral t) planning
+    /// probabilities (10 under the earlier known-sd shortcut; DESIGN-LOG 2026-12-01b); the ELBO and
+    /// test-bound designs are not decidable at quick (INCONCLUSIVE by design; the "drastic" ELBO
+    /// design would need 13). Paper: enough for every design (far more than the paper's 5 seeds).
+    static let seeds = PerScale(smoke: 2, quick: 11, paper: 320)
 
     func settings(_ scale: Scale) -> Settings {
         switch scale {

@@ -178,6 +178,14 @@ public enum Power {
         return nodes.reduce(0) { $0 + g($1) } / Double(nodes.count)
     }
 
+    /// Calls `body(s, weight)` over the quadrature nodes of s = sqrt(V / df), V ~ chi^2(df), whose
+    /// weights sum to 1: for expectations that are not a single sum (several probabilities at once).
+    static func forEachSampleSDNode(df: Double, _ body: (Double, Double) -> Void) {
+        let nodes = SampleSDNodes.shared.nodes(df: df)
+        let weight = 1 / Double(nodes.count)
+        for s in nodes { body(s, weight) }
+    }
+
     /// Smallest integer n >= start with `ok(n)`, for `ok` monotone in n (doubling, then bisection).
     static func smallestN(from start: Int, _ ok: (Int) -> Bool) -> Int {
         if ok(start) { return start }

@@ -155,27 +155,34 @@ public struct SubClaimDesign: Codable, Sendable, Equatable {
                 let v = decide(Interval(lower: reference + e, upper: reference + e, level: 1 - 2 * alpha))
                 return (v == .reproduced ? 1 : 0, v == .notReproduced ? 1 : 0)
             }
-            let half = q * se
             // P(estimate < x) and P(estimate > x) for estimate ~ N(reference + e, se^2).
             func below(_ x: Double) -> Double { Dist.normalLower((x - reference - e) / se) }
             func above(_ x: Double) -> Double { Dist.normalUpper((x - reference - e) / se) }
             let r = reference, d = sesoi
-            switch claimed {
-            case .greater:
-                let not = below(r + d - half)
-                let rep = above(max(r + half, r + d - half))
-                return (rep, not)
-            case .less:
-                let not = above(r - d + half)
-                let rep = below(min(r - half, r - d + half))
-                return (rep, not)
-            case .equivalent:
-                let rep = half < d ? max(0, below(r + d - half) - below(r - d + half)) : 0
-                let not = above(r + d + half) + below(r - d - half)
-                return (rep, not)
-            case .exact:
-                return (0, 0)
+            // The verdict probabilities given the interval's half-width.
+            func given(half: Double) -> (reproduced: Double, notReproduced: Double) {
+                switch claimed {
+                case .greater:
+                    return (above(max(r + half, r + d - half)), below(r + d - half))
+                case .less:
+                    return (below(min(r - half, r - d + half)), above(r - d + half))
+                case .equivalent:
+                    let rep = half < d ? max(0, below(r + d - half) - below(r - d + half)) : 0
+                    return (rep, above(r + d + half) + below(r - d - half))
+                case .exact:
+                    return (0, 0)
+                }
             }
+            guard let df else { return given(half: q * se) }
+            // A t interval's half-width is q se S with S = sqrt(V / df), V ~ chi^2(df), independent
+            // of the mean: averaging over S gives the exact (noncentral t) probabilities. The
+            // known-sd shortcut (S = 1) overstated them at small n (CALIBRATION.md).
+            var rep = 0.0, not = 0.0
+            Power.forEachSampleSDNode(df: df) { s, weight in
+                let p = given(half: q * se * s)
+                rep += weight * p.reproduced; not += weight * p.notReproduced
+            }
+            return (rep, not)
         }
     }
 

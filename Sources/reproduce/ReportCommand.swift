@@ -23,7 +23,7 @@ struct Report: ParsableCommand {
         let dir = URL(fileURLWithPath: reports)
         if let problem = AtomicFile.checkWritable(dir) { throw UsageError(message: "cannot write reports: \(problem)") }
         let runner = Runner(store: options.store, revision: codeRevision())
-        let renderer = ReportRenderer(reportsDirectory: dir)
+        let renderer = ReportRenderer(reportsDirectory: dir, sharedDocsPrefix: sharedDocsPrefix(dir))
         var rendered = 0
         for c in selected {
             guard hasAnyResult(c, runner.store, scale, seed) else { continue }
@@ -56,8 +56,53 @@ struct Report: ParsableCommand {
                 pending.append(info(c))
             }
         }
-        try renderer.renderIndex(rows, pending: pending)
+        try renderer.renderIndex(rows, pending: pending,
+                                 otherScale: otherScaleColumn(scale, reports: dir, estimator: CostEstimator(stores: [runner.store])))
         print("rendered \(rendered) reports and the index into \(dir.path)")
+    }
+
+    /// "../" when the reports folder is a scale's subfolder (Reports/paper) whose parent holds the
+    /// design log and the calibration report; "" otherwise.
+    func sharedDocsPrefix(_ dir: URL) -> String {
+        let fm = FileManager.default
+        let here = dir.appendingPathComponent("DESIGN-LOG.md").path
+        let parent = dir.deletingLastPathComponent().appendingPathComponent("DESIGN-LOG.md").path
+        return !fm.fileExists(atPath: here) && fm.fileExists(atPath: parent) ? "../" : ""
+    }
+
+    /// The index's column for the other committed scale. Quick: each claim's paper verdict as
+    /// committed in Expectations/paper.tsv, linked to Reports/paper/<id>.md, or what running it
+    /// would cost (estimated from this run's timing files) and the command. Paper: the quick verdict.
+    func otherScaleColumn(_ scale: Scale, reports dir: URL, estimator: CostEstimator) -> ReportRenderer.OtherScaleColumn? {
+        let fm = FileManager.default
+        switch scale {
+        case .quick:
+            let committed = (try? Expectations(contentsOf: URL(fileURLWithPath: "Expectations/paper.tsv")))?.verdicts ?? [:]
+            var cells: [String: String] = [:]
+            for c in Registry.claims {
+                let report = dir.appendingPathComponent("paper/\(c.id).md")
+                if let v = committed[c.id], fm.fileExists(atPath: report.path) {
+                    cells[c.id] = "[\(v.rawValue)](paper/\(c.id).md)"
+                } else {
+                    let e = estimator.estimate(c, at: .paper)
+                    let cost = e.isMeasured ? String(format: "%.3g core-hours", e.coreSeconds / 3600) : "cost not yet measured"
+                    cells[c.id] = "not run: \(cost), `reproduce submit --slurm \(c.id) --scale paper --out results`"
+                }
+            }
+            return .init(header: "paper verdict", cells: cells)
+        case .paper:
+            let committed = (try? Expectations(contentsOf: URL(fileURLWithPath: "Expectations/quick.tsv")))?.verdicts ?? [:]
+            let parent = dir.deletingLastPathComponent()
+            var cells: [String: String] = [:]
+            for c in Registry.claims {
+                guard let v = committed[c.id] else { cells[c.id] = "not run"; continue }
+                let linked = fm.fileExists(atPath: parent.appendingPathComponent("\(c.id).md").path)
+                cells[c.id] = linked ? "[\(v.rawValue)](../\(c.id).md)" : v.rawValue
+            }
+            return .init(header: "quick verdict", cells: cells)
+        case .smoke:
+            return nil
+        }
     }
 }
 
