@@ -7,6 +7,8 @@ JOBS         ?= $(shell nproc 2>/dev/null || echo 2)
 SCALE        ?= quick
 SEED         ?= 1
 RESULTS      ?= results
+# Paper-scale reports live beside the quick ones, with their own index (Reports/paper/README.md).
+REPORTS      ?= $(if $(filter paper,$(SCALE)),Reports/paper,Reports)
 LINT         ?= ../shared/tools/lint-reports
 REPRODUCE    := .build/release/reproduce
 DATA_DIR     := data
@@ -51,7 +53,7 @@ test: deps data
 ## reproduce: run every claim at SCALE (quick), render Reports/, compare verdicts with Expectations/SCALE.tsv.
 reproduce: build data
 	$(REPRODUCE) run all --scale $(SCALE) --seed $(SEED) --out $(RESULTS) --jobs $(JOBS) || true
-	$(REPRODUCE) report --scale $(SCALE) --seed $(SEED) --out $(RESULTS)
+	$(REPRODUCE) report --scale $(SCALE) --seed $(SEED) --out $(RESULTS) --reports $(REPORTS)
 	$(REPRODUCE) check --scale $(SCALE) --seed $(SEED) --out $(RESULTS)
 
 bench: build data

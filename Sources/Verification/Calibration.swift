@@ -182,7 +182,11 @@ public struct IntervalFamily: Sendable, Equatable {
         let df: Double? = switch method { case .t: Double(n - 1); case .welch: Double(2 * n - 2); default: nil }
         let q = df.map { Dist.tUpperQuantile(designAlpha, df: $0) } ?? Dist.normalUpperQuantile(designAlpha)
         let z = Dist.normalUpperQuantile(claimed == .equivalent ? 0.025 : 0.05)
-        return make((q + z) * plannedSE)
+        // The known-sd value (q + z) se, grown by 1% steps until the exact (noncentral t) plan
+        // calls it decidable: the smallest decidable SESOI to 1%.
+        var sesoi = (q + z) * plannedSE
+        for _ in 0..<1000 where !make(sesoi).plan(scale: "quick", familyAlpha: designAlpha).decidable { sesoi *= 1.01 }
+        return make(sesoi)
     }
 
     /// One simulated sample at a true effect (estimand - reference).

@@ -24,6 +24,16 @@ public enum Dist {
         let root = 1 - c + normalQuantile(p) * c.squareRoot()
         return df * root * root * root
     }
+    /// The value exceeded with probability q under chi^2(df) (precise for tiny q, unlike
+    /// `chiSquaredQuantile(1 - q)`); Wilson-Hilferty where GSL's inversion does not converge.
+    public static func chiSquaredUpperQuantile(_ q: Double, df: Double) -> Double {
+        GSL.configure()
+        let exact = gsl_cdf_chisq_Qinv(q, df)
+        if exact.isFinite || !(q > 0 && q < 1) { return exact }
+        let c = 2 / (9 * df)
+        let root = 1 - c + normalUpperQuantile(q) * c.squareRoot()
+        return df * root * root * root
+    }
     public static func fUpper(_ x: Double, df1: Double, df2: Double) -> Double { GSL.configure(); return gsl_cdf_fdist_Q(x, df1, df2) }
     /// P(X >= k) for X ~ Binomial(n, p).
     public static func binomialUpper(_ k: Int, n: Int, p: Double) -> Double {

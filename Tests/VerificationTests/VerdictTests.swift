@@ -82,6 +82,19 @@ struct VerdictTests {
         }
     }
 
+    /// Where the claim just holds (effect = SESOI), NOT REPRODUCED needs the upper bound below the
+    /// SESOI: for a t interval that happens with probability exactly alpha (a central t). The
+    /// planning quadrature must give it at the suite's tiny alphas, where the tails of the sample
+    /// sd decide; a coarse grid overstated it (2.4e-5 for 2.38e-5 at n = 64).
+    @Test func theFalseNotReproducedRateOfATDesignIsItsAlpha() {
+        for n in [5, 11, 64, 1000] {
+            for familyAlpha in [1e-2, 4.76e-5, 1e-7] {
+                let plan = greaterDesign(sesoi: 1, sd: 1, n: n).plan(scale: "paper", familyAlpha: familyAlpha)
+                #expect(abs(plan.falseNotReproduced - familyAlpha) <= 1e-3 * familyAlpha, "n = \(n), alpha = \(familyAlpha): \(plan.falseNotReproduced)")
+            }
+        }
+    }
+
     @Test func rateDesignsUseExactBinomialSums() {
         let d = SubClaimDesign("majority", layer: .training, estimand: "success rate", claimed: .greater, reference: 0.5,
                                sesoi: 0.4, sesoiSource: "test", alphaShare: 1, method: .clopperPearson,

@@ -1,0 +1,24 @@
+set terminal svg size 820,560 dynamic font 'Helvetica,13' background rgb 'white'
+set output 'bpq.merging-td-merged.svg.tmp'
+set title "Tabular TD: merged vs separate Backprop-Q networks"
+set xlabel "forward passes"
+set ylabel "relative squared error Σ E[(Q\\_w - Q)^2] / Σ E[Q^2]"
+set key below box maxrows 4
+# A colour-blind-safe cycle (Okabe-Ito), with no pale yellow that vanishes on white.
+set linetype 1 lc rgb '#0072B2'
+set linetype 2 lc rgb '#D55E00'
+set linetype 3 lc rgb '#009E73'
+set linetype 4 lc rgb '#CC79A7'
+set linetype 5 lc rgb '#E69F00'
+set linetype 6 lc rgb '#56B4E9'
+set linetype 7 lc rgb '#000000'
+set linetype 8 lc rgb '#999999'
+set linetype cycle 8
+set grid
+set datafile missing 'nan'
+set logscale x
+set logscale y
+plot 'bpq.merging-td-merged.dat' index 0 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "merged (chain trees)", \
+     'bpq.merging-td-merged.dat' index 1 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "separate per cost", \
+     'bpq.merging-td-merged.dat' index 2 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "mutant: unmatched merge"
+set output

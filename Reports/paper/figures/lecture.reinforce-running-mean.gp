@@ -1,0 +1,26 @@
+set terminal svg size 820,560 dynamic font 'Helvetica,13' background rgb 'white'
+set output 'lecture.reinforce-running-mean.svg.tmp'
+set title "REINFORCE: running mean of the estimate vs the exact gradient"
+set xlabel "samples"
+set ylabel "estimate"
+set key below box maxrows 4
+# A colour-blind-safe cycle (Okabe-Ito), with no pale yellow that vanishes on white.
+set linetype 1 lc rgb '#0072B2'
+set linetype 2 lc rgb '#D55E00'
+set linetype 3 lc rgb '#009E73'
+set linetype 4 lc rgb '#CC79A7'
+set linetype 5 lc rgb '#E69F00'
+set linetype 6 lc rgb '#56B4E9'
+set linetype 7 lc rgb '#000000'
+set linetype 8 lc rgb '#999999'
+set linetype cycle 8
+set grid
+set datafile missing 'nan'
+set logscale x
+plot 'lecture.reinforce-running-mean.dat' index 0 using 1:2:3:4 with yerrorlines title "mean of g1 (±2 se)", \
+     'lecture.reinforce-running-mean.dat' index 1 using 1:2 with lines lw 2 title "exact ∂E[f]/∂a1", \
+     'lecture.reinforce-running-mean.dat' index 2 using 1:2:3:4 with yerrorlines title "mean of g2 (±2 se)", \
+     'lecture.reinforce-running-mean.dat' index 3 using 1:2 with lines lw 2 title "exact ∂E[f]/∂a2", \
+     'lecture.reinforce-running-mean.dat' index 4 using 1:2:3:4 with yerrorlines title "mean of g3 (±2 se)", \
+     'lecture.reinforce-running-mean.dat' index 5 using 1:2 with lines lw 2 title "exact ∂E[f]/∂a3"
+set output

@@ -1,0 +1,24 @@
+set terminal svg size 820,560 dynamic font 'Helvetica,13' background rgb 'white'
+set output 'lecture.reparam-variance.svg.tmp'
+set title "Variance per sample: reparameterisation vs REINFORCE"
+set xlabel "test function f (1: z², 2: exp z, 3: sin z, 4: z⁴ - 3z² + z)"
+set ylabel "tr Var(g) per sample"
+set key below box maxrows 4
+# A colour-blind-safe cycle (Okabe-Ito), with no pale yellow that vanishes on white.
+set linetype 1 lc rgb '#0072B2'
+set linetype 2 lc rgb '#D55E00'
+set linetype 3 lc rgb '#009E73'
+set linetype 4 lc rgb '#CC79A7'
+set linetype 5 lc rgb '#E69F00'
+set linetype 6 lc rgb '#56B4E9'
+set linetype 7 lc rgb '#000000'
+set linetype 8 lc rgb '#999999'
+set linetype cycle 8
+set grid
+set datafile missing 'nan'
+set logscale y
+plot 'lecture.reparam-variance.dat' index 0 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "REINFORCE, exact", \
+     'lecture.reparam-variance.dat' index 1 using 1:2 with points pt 7 ps 0.9 title "REINFORCE, Monte Carlo", \
+     'lecture.reparam-variance.dat' index 2 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "reparam., exact", \
+     'lecture.reparam-variance.dat' index 3 using 1:2 with points pt 7 ps 0.9 title "reparam., Monte Carlo"
+set output

@@ -1,0 +1,26 @@
+set terminal svg size 820,560 dynamic font 'Helvetica,13' background rgb 'white'
+set output 'relax.toy-final-theta.svg.tmp'
+set title "Final theta per seed at t = 0.499 (sorted), against the published run"
+set xlabel "fraction of seeds"
+set ylabel "final theta"
+set key below box maxrows 4
+# A colour-blind-safe cycle (Okabe-Ito), with no pale yellow that vanishes on white.
+set linetype 1 lc rgb '#0072B2'
+set linetype 2 lc rgb '#D55E00'
+set linetype 3 lc rgb '#009E73'
+set linetype 4 lc rgb '#CC79A7'
+set linetype 5 lc rgb '#E69F00'
+set linetype 6 lc rgb '#56B4E9'
+set linetype 7 lc rgb '#000000'
+set linetype 8 lc rgb '#999999'
+set linetype cycle 8
+set grid
+set datafile missing 'nan'
+set logscale y
+plot 'relax.toy-final-theta.dat' index 0 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "REINFORCE", \
+     'relax.toy-final-theta.dat' index 1 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "REBAR", \
+     'relax.toy-final-theta.dat' index 2 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "RELAX", \
+     'relax.toy-final-theta.dat' index 3 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "RELAX (paper's independent v)", \
+     'relax.toy-final-theta.dat' index 4 using 1:2 with lines lw 2 title "published Figure-1 RELAX run (0.063)", \
+     'relax.toy-final-theta.dat' index 5 using 1:2 with lines lw 2 title "success threshold 0.1"
+set output
