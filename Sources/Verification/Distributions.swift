@@ -20,9 +20,7 @@ public enum Dist {
         GSL.configure()
         let exact = gsl_cdf_chisq_Pinv(p, df)
         if exact.isFinite || !(p > 0 && p < 1) { return exact }
-        let c = 2 / (9 * df)
-        let root = 1 - c + normalQuantile(p) * c.squareRoot()
-        return df * root * root * root
+        return wilsonHilferty(z: normalQuantile(p), df: df)
     }
     /// The value exceeded with probability q under chi^2(df) (precise for tiny q, unlike
     /// `chiSquaredQuantile(1 - q)`); Wilson-Hilferty where GSL's inversion does not converge.
@@ -30,8 +28,12 @@ public enum Dist {
         GSL.configure()
         let exact = gsl_cdf_chisq_Qinv(q, df)
         if exact.isFinite || !(q > 0 && q < 1) { return exact }
+        return wilsonHilferty(z: normalUpperQuantile(q), df: df)
+    }
+    /// The chi^2(df) value at standard-normal quantile z by the Wilson-Hilferty cube-root approximation.
+    private static func wilsonHilferty(z: Double, df: Double) -> Double {
         let c = 2 / (9 * df)
-        let root = 1 - c + normalUpperQuantile(q) * c.squareRoot()
+        let root = 1 - c + z * c.squareRoot()
         return df * root * root * root
     }
     public static func fUpper(_ x: Double, df1: Double, df2: Double) -> Double { GSL.configure(); return gsl_cdf_fdist_Q(x, df1, df2) }
