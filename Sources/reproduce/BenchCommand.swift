@@ -1,44 +1,84 @@
 import ArgumentParser
 import DiscreteGradients
 import Foundation
+import Pipeline
 import Reproductions
 
-/// `reproduce bench bandit`: the speed of the contextual-bandit training step (HNCA paper,
-/// Section 1.2's claim that HNCA's backward pass costs the order of the forward pass), against
-/// the floor set by the step's own matrix products on the same shapes.
+/// `reproduce bench [bandit|vae|toy|all]`: the speed of the training steps the claims run, each
+/// against the floor set by the step's own matrix products on the same shapes (recorded while the
+/// step runs, then replayed alone in the same process). With `--report`, Reports/BENCH.md and its
+/// figure. Numbers are results only: no verdict and no test reads them.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks (not timed tests): `bandit` times the HNCA and REINFORCE training steps.",
-        discussion: "Medians over repeats, one BLAS thread (set OPENBLAS_NUM_THREADS=1 for figures comparable with runs).")
+        abstract: "Benchmarks (not timed tests): training steps of the bandit, the VAE estimators and the RELAX toy against their BLAS floor.",
+        discussion: "Medians over repeats. Set OPENBLAS_NUM_THREADS=1 for figures comparable with runs (make bench does).")
 
-    @Argument(help: "What to benchmark: bandit.")
-    var target: String = "bandit"
+    @Argument(help: "What to benchmark: bandit, vae, toy or all.")
+    var target: String = "all"
 
     @Option(help: "Timed repeats per figure (the median is reported).")
     var repeats: Int = 15
 
     @Option(help: "Training steps per repeat.")
-    var steps: Int = 20
+    var steps: Int = 10
+
+    @Option(help: "Units per stochastic layer of the VAE (200: the paper's; hnca.vae's quick scale uses 50).")
+    var vaeUnits: Int = 200
+
+    @Flag(help: "Write BENCH.md, its data and its figure into --reports (atomically).")
+    var report = false
+
+    @Option(help: "Folder for BENCH.md and figures/ (with --report).")
+    var reports: String = "Reports"
 
     func run() throws {
-        guard target == "bandit" else { throw UsageError(message: "unknown benchmark '\(target)' (expected: bandit)") }
-        guard repeats >= 1, steps >= 1 else { throw UsageError(message: "--repeats and --steps must be at least 1") }
+        let targets = target == "all" ? ["bandit", "vae", "toy"] : [target]
+        guard targets.allSatisfy({ ["bandit", "vae", "toy"].contains($0) }) else {
+            throw UsageError(message: "unknown benchmark '\(target)' (expected: bandit, vae, toy or all)")
+        }
+        guard repeats >= 1, steps >= 1, vaeUnits >= 1 else { throw UsageError(message: "--repeats, --steps and --vae-units must be at least 1") }
+        let dir = URL(fileURLWithPath: reports)
+        if report, let problem = AtomicFile.checkWritable(dir) { throw UsageError(message: problem) }
+        GSL.configure()
         let threads = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "unset (OpenBLAS default)"
-        print("bandit training step: 784 binary inputs, hidden layers of 200 Bernoulli units, softmax over 10 actions, batch 50")
-        print("median of \(repeats) repeats x \(steps) steps; OPENBLAS_NUM_THREADS=\(threads)")
-        print("floor = the step's matrix products alone (forward X W and gradient X^T G per layer) on the same shapes")
-        print("")
-        func column(_ s: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - s.count)) + s }
-        print(["depth", "estimator", "step (ms)", "examples/s", "floor (ms)", "step/floor"].enumerated().map { column($1, [5, 10, 10, 11, 11, 11][$0]) }.joined(separator: " "))
-        for depth in 1...3 {
-            let floor = BanditBenchmark.floorSeconds(depth: depth, repeats: repeats, steps: steps)
-            for credit in [HiddenCredit.reinforce, .hnca] {
-                let step = try BanditBenchmark.stepSeconds(depth: depth, credit: credit, repeats: repeats, steps: steps)
-                let cells = [String(depth), credit.rawValue, String(format: "%.3f", step * 1e3),
-                             String(format: "%.0f", Double(BanditBenchmark.batchSize) / step), String(format: "%.3f", floor * 1e3),
-                             String(format: "%.2f", step / floor)]
-                print(cells.enumerated().map { column($1, [5, 10, 10, 11, 11, 11][$0]) }.joined(separator: " "))
+        let settings = StepBenchmark.Settings(repeats: repeats, steps: steps, vaeUnits: vaeUnits)
+        let loadBefore = Self.loadAverage()
+        var rows: [BenchRow] = []
+        let progress: (String) -> Void = { FileHandle.standardError.write(Data("bench: \($0)\n".utf8)) }
+        for t in targets {
+            switch t {
+            case "bandit": rows += try StepBenchmark.bandit(settings, progress: progress)
+            case "vae": rows += StepBenchmark.vae(settings, progress: progress)
+            default: rows += try StepBenchmark.toy(settings, progress: progress)
             }
         }
+        let loadAfter = Self.loadAverage()
+        print("median of \(repeats) repeats x \(steps) steps; OPENBLAS_NUM_THREADS=\(threads); load average \(loadBefore) -> \(loadAfter)")
+        print("floor = the step's own matrix products (recorded while it runs) replayed alone on the same shapes")
+        print("")
+        print(StepBenchmark.text(rows))
+        guard report else { return }
+        var args = ["reproduce", "bench", target]
+        if repeats != 15 { args += ["--repeats", String(repeats)] }
+        if steps != 10 { args += ["--steps", String(steps)] }
+        if vaeUnits != 200 { args += ["--vae-units", String(vaeUnits)] }
+        let machine = BenchMachine(nproc: ProcessInfo.processInfo.activeProcessorCount, cpu: Self.cpuModel(), blasThreads: threads,
+                                   loadBefore: loadBefore, loadAfter: loadAfter,
+                                   date: ISO8601DateFormatter().string(from: Date()), revision: codeRevision(),
+                                   command: "OPENBLAS_NUM_THREADS=\(threads) .build/release/" + (args + ["--report"]).joined(separator: " "))
+        try BenchReport(machine: machine, settings: settings, rows: rows).write(to: dir)
+        print("\nwrote \(dir.appendingPathComponent("BENCH.md").path)")
+    }
+
+    static func cpuModel() -> String {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+              let colon = line.firstIndex(of: ":") else { return "unknown" }
+        let flags = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }).map { String($0) } ?? ""
+        let simd = ["avx512f", "avx2", "fma"].filter { flags.contains(" \($0)") }
+        return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces) + (simd.isEmpty ? "" : " (" + simd.joined(separator: ", ") + ")")
+    }
+    static func loadAverage() -> String {
+        ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?").split(separator: " ").prefix(3).joined(separator: " ")
     }
 }
