@@ -15,12 +15,17 @@ public struct BenchRow: Codable, Sendable {
     public var stepSeconds: Double
     /// Median seconds of the step's own matrix products replayed alone on the same shapes (0: none).
     public var floorSeconds: Double
+    /// The median over repeats of step / floor measured back to back (nil when the step runs no matrix product).
+    public var medianRatio: Double?
     /// How many matrix products the step runs, and their multiply-adds.
     public var products: Int
     public var productMultiplyAdds: Int
+    /// exp/expm1/log/log1p calls of one step as `VAEOperationCount` counts them (VAE rows only).
+    public var transcendentals: Int? = nil
+    /// Parts of the step timed alone (bandit trainer rows): "forward" (products and sampling), "Adam" (every block).
+    public var parts: [String: Double]? = nil
     public var examplesPerSecond: Double { Double(batch) / stepSeconds }
-    /// step / floor, or nil when the step runs no matrix product.
-    public var ratio: Double? { products > 0 && floorSeconds > 0 ? stepSeconds / floorSeconds : nil }
+    public var ratio: Double? { medianRatio }
 }
 
 /// `reproduce bench`: per training step, the median wall time, examples/s and the ratio to the
@@ -57,30 +62,42 @@ public enum StepBenchmark {
         return median(times)
     }
 
-    /// The floor: the recorded products alone, with random operands allocated once.
-    static func floorSeconds(_ products: [MatrixProductLog.Product], _ settings: Settings) -> Double {
-        guard !products.isEmpty else { return 0 }
+    /// The floor pass: the recorded products alone, with random operands allocated once.
+    static func floorPass(_ products: [MatrixProductLog.Product]) -> () -> Void {
         var stream = RandomStream(seed: 2023)
         func random(_ r: Int, _ c: Int) -> Matrix { Matrix(rows: r, cols: c, data: (0..<(r * c)).map { _ in stream.uniform(-1, 1) }) }
         let operands = products.map { p in
             (p.transposeA ? random(p.k, p.m) : random(p.m, p.k), p.transposeB ? random(p.n, p.k) : random(p.k, p.n))
         }
         var outputs = products.map { Matrix(rows: $0.m, cols: $0.n) }
-        return time(settings) {
+        return {
             for (i, p) in products.enumerated() {
                 Matrix.gemm(operands[i].0, transposeA: p.transposeA, operands[i].1, transposeB: p.transposeB, beta: 1, into: &outputs[i])
             }
         }
     }
 
-    /// Times `step` and its floor; `step` is recorded once (after the warm-up) for its products.
-    static func row(group: String, depth: Int, estimator: String, batch: Int, _ settings: Settings,
+    /// Times `step` and its floor, interleaved: each repeat times `steps` steps, then `steps` floor
+    /// passes, so that both see the same machine load; the ratio is the median of the per-repeat
+    /// ratios. `step` is recorded once (after a warm-up) for its products.
+    static func row(group: String, depth: Int, estimator: String, batch: Int, _ settings: Settings, stepsPerCall: Int = 1,
                     _ step: () throws -> Void) rethrows -> BenchRow {
-        let stepTime = try time(settings, step)
+        try step()
         let products = try MatrixProductLog.recording { try step() }.products
-        return BenchRow(group: group, depth: depth, estimator: estimator, batch: batch, stepSeconds: stepTime,
-                        floorSeconds: floorSeconds(products, settings), products: products.count,
-                        productMultiplyAdds: products.reduce(0) { $0 + $1.multiplyAdds })
+        let floor = floorPass(products)
+        floor()
+        var stepTimes: [Double] = [], floorTimes: [Double] = [], ratios: [Double] = []
+        let per = Double(settings.steps * stepsPerCall)
+        for _ in 0..<settings.repeats {
+            let s = try seconds { for _ in 0..<settings.steps { try step() } } / per
+            let f = products.isEmpty ? 0 : seconds { for _ in 0..<settings.steps { floor() } } / per
+            stepTimes.append(s); floorTimes.append(f)
+            if f > 0 { ratios.append(s / f) }
+        }
+        return BenchRow(group: group, depth: depth, estimator: estimator, batch: batch, stepSeconds: median(stepTimes),
+                        floorSeconds: median(floorTimes), medianRatio: ratios.isEmpty ? nil : median(ratios),
+                        products: products.count / stepsPerCall,
+                        productMultiplyAdds: products.reduce(0) { $0 + $1.multiplyAdds } / stepsPerCall)
     }
 
     // MARK: The rows
@@ -102,9 +119,17 @@ public enum StepBenchmark {
                 let trainer = NetworkTrainer(network: network, credit: credit, batchSize: B, learningRate: 1e-4, baseline: true)
                 trainer.withInput { x in for i in x.data.indices { x.data[i] = stream.uniform() < 0.2 ? 1 : 0 } }
                 let labels = (0..<B).map { $0 % banditActions }[...]
-                rows.append(try row(group: "bandit", depth: depth, estimator: credit == .hnca ? "HNCA" : "REINFORCE", batch: B, settings) {
+                var r = try row(group: "bandit", depth: depth, estimator: credit == .hnca ? "HNCA" : "REINFORCE", batch: B, settings) {
                     _ = try trainer.train(labels: labels, stream: &stream)
-                })
+                }
+                // Parts timed alone: the forward pass, and Adam on blocks of the network's sizes.
+                let forward = time(settings) { trainer.forward(stream: &stream) }
+                var blocks = (network.hidden.map(\.parameters) + [network.output.parameters]).flatMap { [$0.weights.data, $0.bias] }
+                let gradients = blocks.map { $0.map { _ in stream.uniform(-1e-3, 1e-3) } }
+                var adams = blocks.map { Adam(parameterCount: $0.count, learningRate: 1e-4) }
+                let adam = time(settings) { for k in blocks.indices { adams[k].update(&blocks[k], gradient: gradients[k], .ascend) } }
+                r.parts = ["forward": forward, "Adam": adam]
+                rows.append(r)
             }
             progress("bandit depth \(depth) HNCA (stateless)")
             var stream = RandomStream(seed: 2022)
@@ -148,7 +173,7 @@ public enum StepBenchmark {
                 var priorAdam = Adam(parameterCount: vae.priorLogits.count, learningRate: lr)
                 let estimator = method.estimator
                 var elbo = 0.0
-                rows.append(row(group: "vae", depth: L, estimator: method.label, batch: B, settings) {
+                var r = row(group: "vae", depth: L, estimator: method.label, batch: B, settings) {
                     let draws = vae.draw(x, partial: estimator.partialPasses, stream: &stream)
                     let g = vae.gradient(estimator, draws: draws, baselines: nil)
                     elbo += ELBOComponents(vae, draws.main).total.reduce(0, +)
@@ -159,7 +184,14 @@ public enum StepBenchmark {
                         decoderAdam[e].1.update(&vae.decoder[e].parameters.bias, gradient: g.decoder[e].bias, .ascend)
                     }
                     priorAdam.update(&vae.priorLogits, gradient: g.prior, .ascend)
-                })
+                }
+                // The step's counted transcendentals (the same calls; counting only adds them up).
+                r.transcendentals = VAEOperationCount.counting {
+                    let draws = vae.draw(x, partial: estimator.partialPasses, stream: &stream)
+                    _ = vae.gradient(estimator, draws: draws, baselines: nil)
+                    elbo += ELBOComponents(vae, draws.main).total.reduce(0, +)
+                }.transcendentals
+                rows.append(r)
                 _ = elbo
             }
         }
@@ -174,18 +206,23 @@ public enum StepBenchmark {
         for method in [RelaxToyMethod.reinforce, .rebar, .relax] {
             progress("toy \(method.label)")
             var seed: UInt64 = 7
-            let stepTime = try time(settings) {
+            rows.append(try row(group: "toy", depth: 1, estimator: method.label, batch: 1, settings, stepsPerCall: steps) {
                 seed += 1
                 _ = try RelaxToy.train(method: method, target: 0.45, steps: steps, checkpoints: 1, stream: RandomStream(seed: seed), exactVariance: false)
-            } / Double(steps)
-            let products = try MatrixProductLog.recording {
-                try RelaxToy.train(method: method, target: 0.45, steps: steps, checkpoints: 1, stream: RandomStream(seed: 1), exactVariance: false)
-            }.products
-            let floor = floorSeconds(products, settings) / Double(steps)
-            rows.append(BenchRow(group: "toy", depth: 1, estimator: method.label, batch: 1, stepSeconds: stepTime, floorSeconds: floor,
-                                 products: products.count / steps, productMultiplyAdds: products.reduce(0) { $0 + $1.multiplyAdds } / steps))
+            })
         }
         return rows
+    }
+
+    /// Median seconds per call of exp and of log1p on arguments like the entropies' (|x| up to 8).
+    public static func libmSeconds(_ settings: Settings) -> (exp: Double, log1p: Double) {
+        var stream = RandomStream(seed: 99)
+        let xs = (0..<4096).map { _ in stream.uniform(-8, 8) }
+        var sink = 0.0
+        let e = time(settings) { for x in xs { sink += exp(-abs(x)) } } / Double(xs.count)
+        let l = time(settings) { for x in xs { sink += log1p(exp(-abs(x))) } } / Double(xs.count) - e
+        if sink == 42 { print(sink) }
+        return (e, max(l, 0))
     }
 
     // MARK: Output

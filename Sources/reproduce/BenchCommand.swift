@@ -17,10 +17,16 @@ struct Bench: ParsableCommand {
     var target: String = "all"
 
     @Option(help: "Timed repeats per figure (the median is reported).")
-    var repeats: Int = 15
+    var repeats: Int = 9
 
     @Option(help: "Training steps per repeat.")
-    var steps: Int = 10
+    var steps: Int = 5
+
+    @Option(help: "OpenBLAS kernels: 'auto' (what OpenBLAS detects) or 'all' (also every core type the CPU supports among Haswell and SkylakeX, each in a child process with OPENBLAS_CORETYPE set).")
+    var cores: String = "auto"
+
+    @Option(help: .hidden)
+    var rowsJSON: String?
 
     @Option(help: "Units per stochastic layer of the VAE (200: the paper's; hnca.vae's quick scale uses 50).")
     var vaeUnits: Int = 200
@@ -37,6 +43,7 @@ struct Bench: ParsableCommand {
             throw UsageError(message: "unknown benchmark '\(target)' (expected: bandit, vae, toy or all)")
         }
         guard repeats >= 1, steps >= 1, vaeUnits >= 1 else { throw UsageError(message: "--repeats, --steps and --vae-units must be at least 1") }
+        guard cores == "auto" || cores == "all" else { throw UsageError(message: "--cores must be auto or all") }
         let dir = URL(fileURLWithPath: reports)
         if report, let problem = AtomicFile.checkWritable(dir) { throw UsageError(message: problem) }
         GSL.configure()
@@ -53,21 +60,76 @@ struct Bench: ParsableCommand {
             }
         }
         let loadAfter = Self.loadAverage()
+        let core = Self.openBLASCore()
+        let libm = StepBenchmark.libmSeconds(settings)
+        if let rowsJSON {
+            try AtomicFile.write(try JSONEncoder().encode(BenchRun(core: core, rows: rows, libm: libm)), to: URL(fileURLWithPath: rowsJSON))
+            return
+        }
+        var runs = [BenchRun(core: core + " (detected)", rows: rows, libm: libm)]
+        if cores == "all" {
+            for other in Self.supportedCores() where other.lowercased() != core.lowercased() {
+                progress("child process with OPENBLAS_CORETYPE=\(other)")
+                runs.append(try childRun(core: other))
+            }
+        }
+        print("OpenBLAS core: \(core)")
         print("median of \(repeats) repeats x \(steps) steps; OPENBLAS_NUM_THREADS=\(threads); load average \(loadBefore) -> \(loadAfter)")
         print("floor = the step's own matrix products (recorded while it runs) replayed alone on the same shapes")
         print("")
         print(StepBenchmark.text(rows))
+        for run in runs.dropFirst() {
+            print("\nOpenBLAS core \(run.core) (OPENBLAS_CORETYPE):")
+            print(StepBenchmark.text(run.rows))
+        }
         guard report else { return }
         var args = ["reproduce", "bench", target]
-        if repeats != 15 { args += ["--repeats", String(repeats)] }
-        if steps != 10 { args += ["--steps", String(steps)] }
+        if repeats != 9 { args += ["--repeats", String(repeats)] }
+        if steps != 5 { args += ["--steps", String(steps)] }
         if vaeUnits != 200 { args += ["--vae-units", String(vaeUnits)] }
+        if cores != "auto" { args += ["--cores", cores] }
         let machine = BenchMachine(nproc: ProcessInfo.processInfo.activeProcessorCount, cpu: Self.cpuModel(), blasThreads: threads,
                                    loadBefore: loadBefore, loadAfter: loadAfter,
                                    date: ISO8601DateFormatter().string(from: Date()), revision: codeRevision(),
                                    command: "OPENBLAS_NUM_THREADS=\(threads) .build/release/" + (args + ["--report"]).joined(separator: " "))
-        try BenchReport(machine: machine, settings: settings, rows: rows).write(to: dir)
+        try BenchReport(machine: machine, settings: settings, runs: runs).write(to: dir)
         print("\nwrote \(dir.appendingPathComponent("BENCH.md").path)")
+    }
+
+    /// This benchmark again in a child process with OPENBLAS_CORETYPE=`core` (OpenBLAS reads it once, at load).
+    func childRun(core: String) throws -> BenchRun {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(getpid())-\(core).json")
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        p.arguments = ["bench", target, "--repeats", String(repeats), "--steps", String(steps), "--vae-units", String(vaeUnits), "--rows-json", tmp.path]
+        var env = ProcessInfo.processInfo.environment
+        env["OPENBLAS_CORETYPE"] = core
+        p.environment = env
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw ValidationError("bench child with OPENBLAS_CORETYPE=\(core) failed (exit \(p.terminationStatus))") }
+        var run = try JSONDecoder().decode(BenchRun.self, from: Data(contentsOf: tmp))
+        run.core += " (OPENBLAS_CORETYPE=\(core))"
+        return run
+    }
+
+    /// The kernel set OpenBLAS chose (openblas_get_corename, looked up at run time).
+    static func openBLASCore() -> String {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "openblas_get_corename") else { return "unknown" }
+        typealias CoreName = @convention(c) () -> UnsafeMutablePointer<CChar>?
+        guard let name = unsafeBitCast(symbol, to: CoreName.self)() else { return "unknown" }
+        return String(cString: name)
+    }
+
+    /// OpenBLAS core types this CPU can run besides the detected one: Haswell (AVX2, FMA), SkylakeX (AVX-512).
+    static func supportedCores() -> [String] {
+        let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let flags = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }).map { " " + String($0) + " " } ?? ""
+        var cores: [String] = []
+        if flags.contains(" avx2 ") && flags.contains(" fma ") { cores.append("Haswell") }
+        if flags.contains(" avx512f ") { cores.append("SkylakeX") }
+        return cores
     }
 
     static func cpuModel() -> String {
