@@ -36,8 +36,9 @@ public enum StepBenchmark {
     public struct Settings: Sendable {
         public var repeats: Int
         public var steps: Int
-        public var vaeUnits: Int
-        public init(repeats: Int, steps: Int, vaeUnits: Int) { self.repeats = repeats; self.steps = steps; self.vaeUnits = vaeUnits }
+        /// Units per VAE layer: one set of rows per width.
+        public var vaeUnits: [Int]
+        public init(repeats: Int, steps: Int, vaeUnits: [Int]) { self.repeats = repeats; self.steps = steps; self.vaeUnits = vaeUnits }
     }
 
     static func seconds(_ body: () throws -> Void) rethrows -> Double {
@@ -161,11 +162,12 @@ public enum StepBenchmark {
     public static func vae(_ settings: Settings, progress: (String) -> Void = { _ in }) -> [BenchRow] {
         var rows: [BenchRow] = []
         let B = 50, inputs = 784
+        for units in settings.vaeUnits {
         for L in 1...3 {
             for method in [VAEMethod.reinforce, .fHNCA, .leaveOneOut, .disARM] {
-                progress("vae L=\(L) \(method.label)")
+                progress("vae \(units) units L=\(L) \(method.label)")
                 var stream = RandomStream(seed: 2024)
-                var vae = DiscreteVAE.glorotUniform(inputs: inputs, latent: Array(repeating: settings.vaeUnits, count: L), stream: &stream)
+                var vae = DiscreteVAE.glorotUniform(inputs: inputs, latent: Array(repeating: units, count: L), stream: &stream)
                 let x = Matrix(rows: B, cols: inputs, data: (0..<(B * inputs)).map { _ in stream.uniform() < 0.2 ? 1 : 0 })
                 let lr = 1e-4
                 var encoderAdam = vae.encoder.map { (Adam(parameterCount: $0.parameters.weights.data.count, learningRate: lr), Adam(parameterCount: $0.unitCount, learningRate: lr)) }
@@ -173,7 +175,7 @@ public enum StepBenchmark {
                 var priorAdam = Adam(parameterCount: vae.priorLogits.count, learningRate: lr)
                 let estimator = method.estimator
                 var elbo = 0.0
-                var r = row(group: "vae", depth: L, estimator: method.label, batch: B, settings) {
+                var r = row(group: "vae", depth: L, estimator: "\(method.label) (\(units) units)", batch: B, settings) {
                     let draws = vae.draw(x, partial: estimator.partialPasses, stream: &stream)
                     let g = vae.gradient(estimator, draws: draws, baselines: nil)
                     elbo += ELBOComponents(vae, draws.main).total.reduce(0, +)
@@ -194,6 +196,7 @@ public enum StepBenchmark {
                 rows.append(r)
                 _ = elbo
             }
+        }
         }
         return rows
     }
@@ -245,23 +248,19 @@ public enum StepBenchmark {
             .joined(separator: "  ") }.joined(separator: "\n")
     }
 
-    /// The ratio to the floor per configuration: one series per (group, estimator) over depth / L.
-    public static func figure(_ rows: [BenchRow]) -> Figure {
-        var series: [Figure.Series] = []
-        var seen: [String] = []
-        for r in rows where r.ratio != nil {
-            let key = "\(r.group): \(r.estimator)"
-            if !seen.contains(key) { seen.append(key) }
+    /// The ratio to the floor per configuration of the rows `include` selects: one series per estimator
+    /// over depth / L, and the issue-13 targets as horizontal lines.
+    public static func figure(_ rows: [BenchRow], id: String, title: String, xLabel: String,
+                              targets: [(Double, String)], include: (BenchRow) -> Bool) -> Figure {
+        let chosen = rows.filter { include($0) && $0.ratio != nil }
+        var names: [String] = []
+        for r in chosen where !names.contains(r.estimator) { names.append(r.estimator) }
+        var series = names.map { name -> Figure.Series in
+            let rs = chosen.filter { $0.estimator == name }
+            return .init(name, x: rs.map { Double($0.depth) }, y: rs.map { $0.ratio! }, style: .linespoints)
         }
-        for key in seen {
-            let rs = rows.filter { "\($0.group): \($0.estimator)" == key && $0.ratio != nil }
-            series.append(.init(key, x: rs.map { Double($0.depth) }, y: rs.map { $0.ratio! }, style: .linespoints))
-        }
-        for (target, name) in [(1.3, "target 1.3 (bandit REINFORCE)"), (2.0, "target 2 (bandit HNCA)"), (2.5, "target 2.5 (VAE)")] {
-            series.append(.init(name, x: [1, 3], y: [target, target], style: .lines))
-        }
-        return Figure(id: "bench-ratio", title: "Training step time / its own matrix products' time (one BLAS thread)",
-                      xLabel: "hidden layers (bandit) / stochastic layers L (VAE)", yLabel: "step / floor", logY: true, series: series,
-                      caption: "Each curve is one estimator's training step divided by the time of the same step's matrix products alone on the same shapes; horizontal lines are the issue-13 targets.")
+        for (target, name) in targets { series.append(.init(name, x: [1, 3], y: [target, target], style: .lines)) }
+        return Figure(id: id, title: title, xLabel: xLabel, yLabel: "step / floor", logY: true, series: series,
+                      caption: "Each curve is a training step's time divided by the time of the same step's matrix products alone on the same shapes (one BLAS thread); horizontal lines are the issue-13 targets.")
     }
 }

@@ -28,8 +28,11 @@ struct Bench: ParsableCommand {
     @Option(help: .hidden)
     var rowsJSON: String?
 
-    @Option(help: "Units per stochastic layer of the VAE (200: the paper's; hnca.vae's quick scale uses 50).")
-    var vaeUnits: Int = 200
+    @Option(help: "Re-render BENCH.md and its figures from a saved figures/bench.json, without measuring.")
+    var from: String?
+
+    @Option(help: "Units per stochastic layer of the VAE, comma-separated (50: hnca.vae's quick scale; 200: the paper's).")
+    var vaeUnits: String = "50,200"
 
     @Flag(help: "Write BENCH.md, its data and its figure into --reports (atomically).")
     var report = false
@@ -38,17 +41,25 @@ struct Bench: ParsableCommand {
     var reports: String = "Reports"
 
     func run() throws {
+        if let from {
+            let dir = URL(fileURLWithPath: reports)
+            let saved = try JSONDecoder().decode(BenchReport.self, from: Data(contentsOf: URL(fileURLWithPath: from)))
+            try saved.write(to: dir)
+            print("re-rendered \(dir.appendingPathComponent("BENCH.md").path) from \(from)")
+            return
+        }
         let targets = target == "all" ? ["bandit", "vae", "toy"] : [target]
         guard targets.allSatisfy({ ["bandit", "vae", "toy"].contains($0) }) else {
             throw UsageError(message: "unknown benchmark '\(target)' (expected: bandit, vae, toy or all)")
         }
-        guard repeats >= 1, steps >= 1, vaeUnits >= 1 else { throw UsageError(message: "--repeats, --steps and --vae-units must be at least 1") }
+        let widths = vaeUnits.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard repeats >= 1, steps >= 1, !widths.isEmpty, widths.allSatisfy({ $0 >= 1 }) else { throw UsageError(message: "--repeats, --steps and --vae-units must be at least 1") }
         guard cores == "auto" || cores == "all" else { throw UsageError(message: "--cores must be auto or all") }
         let dir = URL(fileURLWithPath: reports)
         if report, let problem = AtomicFile.checkWritable(dir) { throw UsageError(message: problem) }
         GSL.configure()
         let threads = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "unset (OpenBLAS default)"
-        let settings = StepBenchmark.Settings(repeats: repeats, steps: steps, vaeUnits: vaeUnits)
+        let settings = StepBenchmark.Settings(repeats: repeats, steps: steps, vaeUnits: widths)
         let loadBefore = Self.loadAverage()
         var rows: [BenchRow] = []
         let progress: (String) -> Void = { FileHandle.standardError.write(Data("bench: \($0)\n".utf8)) }
@@ -79,14 +90,14 @@ struct Bench: ParsableCommand {
         print("")
         print(StepBenchmark.text(rows))
         for run in runs.dropFirst() {
-            print("\nOpenBLAS core \(run.core) (OPENBLAS_CORETYPE):")
+            print("\nOpenBLAS core \(run.core):")
             print(StepBenchmark.text(run.rows))
         }
         guard report else { return }
         var args = ["reproduce", "bench", target]
         if repeats != 9 { args += ["--repeats", String(repeats)] }
         if steps != 5 { args += ["--steps", String(steps)] }
-        if vaeUnits != 200 { args += ["--vae-units", String(vaeUnits)] }
+        if vaeUnits != "50,200" { args += ["--vae-units", vaeUnits] }
         if cores != "auto" { args += ["--cores", cores] }
         let machine = BenchMachine(nproc: ProcessInfo.processInfo.activeProcessorCount, cpu: Self.cpuModel(), blasThreads: threads,
                                    loadBefore: loadBefore, loadAfter: loadAfter,
@@ -102,7 +113,7 @@ struct Bench: ParsableCommand {
         defer { try? FileManager.default.removeItem(at: tmp) }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        p.arguments = ["bench", target, "--repeats", String(repeats), "--steps", String(steps), "--vae-units", String(vaeUnits), "--rows-json", tmp.path]
+        p.arguments = ["bench", target, "--repeats", String(repeats), "--steps", String(steps), "--vae-units", vaeUnits, "--rows-json", tmp.path]
         var env = ProcessInfo.processInfo.environment
         env["OPENBLAS_CORETYPE"] = core
         p.environment = env
