@@ -56,8 +56,9 @@ reproduce: build data
 	$(REPRODUCE) report --scale $(SCALE) --seed $(SEED) --out $(RESULTS) --reports $(REPORTS)
 	$(REPRODUCE) check --scale $(SCALE) --seed $(SEED) --out $(RESULTS)
 
-bench: build data
-	$(REPRODUCE) bench
+## bench: time the training steps against their BLAS floor (one BLAS thread) -> Reports/BENCH.md.
+bench: build
+	OPENBLAS_NUM_THREADS=1 $(REPRODUCE) bench all --report --cores all
 
 clean:
 	rm -rf .build $(RESULTS)

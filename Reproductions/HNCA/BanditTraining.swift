@@ -41,9 +41,9 @@ public enum BanditTraining {
         var master = stream
         var initStream = master.split(1), orderStream = master.split(2), binarizeStream = master.split(3)
         var sampleStream = master.split(4), testStream = master.split(5)
-        let network = BanditNetwork(inputs: data.pixelsPerImage, hidden: Array(repeating: config.hiddenUnits, count: config.hiddenLayers),
-                                    actions: data.classes, stream: &initStream)
-        let trainer = BanditTrainer(network: network, credit: config.credit, batchSize: config.batchSize,
+        let network = BanditNetwork.glorotUniform(inputs: data.pixelsPerImage, hidden: Array(repeating: config.hiddenUnits, count: config.hiddenLayers),
+                                                  actions: data.classes, stream: &initStream)
+        let trainer = NetworkTrainer(network: network, credit: config.credit, batchSize: config.batchSize,
                                     learningRate: config.learningRate, baseline: config.baseline)
         let B = config.batchSize
         let batches = data.train.count / B   // a last partial batch is dropped (a different one each epoch)
@@ -54,20 +54,20 @@ public enum BanditTraining {
             var rewards = 0.0, variance = 0.0, hiddenVariance = 0.0
             for b in 0..<batches {
                 let indices = order[(b * B)..<((b + 1) * B)]
-                DynamicBinarization.fill(&trainer.outputs[0], from: data.train, indices: indices, stream: &binarizeStream)
+                trainer.withInput { DynamicBinarization.fill(&$0, from: data.train, indices: indices, stream: &binarizeStream) }
                 let stats = try trainer.train(labels: indices.map { data.train.labels[$0] }[...], stream: &sampleStream)
                 rewards += stats.rewardSum; variance += stats.varianceSum; hiddenVariance += stats.hiddenVarianceSum
                 progress(epoch, b + 1, batches)
             }
-            let parameters = Double(trainer.network.parameterCount)
-            let hiddenParameters = Double(trainer.network.parameterCount - trainer.network.weights.last!.data.count - trainer.network.biases.last!.count)
+            let parameters = Double(trainer.parameterCount)
+            let hiddenParameters = Double(trainer.parameterCount - trainer.outputParameterCount)
             let record = BanditEpochRecord(
                 epoch: epoch, trainAccuracy: rewards / Double(batches * B),
                 testAccuracy: evaluate(trainer, on: data.test, stream: &testStream),
                 gradientVariance: variance / Double(batches) / parameters,
                 hiddenGradientVariance: hiddenVariance / Double(batches) / hiddenParameters)
             guard record.gradientVariance.isFinite, record.testAccuracy.isFinite else {
-                throw BanditTrainingError.nonFinite("epoch \(epoch) statistics (\(config.credit.rawValue), \(config.hiddenLayers) hidden layers)")
+                throw NetworkTrainingError.nonFinite("epoch \(epoch) statistics (\(config.credit.rawValue), \(config.hiddenLayers) hidden layers)")
             }
             records.append(record)
         }
@@ -75,7 +75,7 @@ public enum BanditTraining {
     }
 
     /// Accuracy of sampled actions on a fresh binarisation of `images` (no update).
-    public static func evaluate(_ trainer: BanditTrainer, on images: LabeledImages, stream: inout RandomStream) -> Double {
+    public static func evaluate(_ trainer: NetworkTrainer, on images: LabeledImages, stream: inout RandomStream) -> Double {
         let B = trainer.batchSize
         var correct = 0
         var start = 0
@@ -83,7 +83,7 @@ public enum BanditTraining {
             let real = min(B, images.count - start)
             // A last partial batch is padded with copies of its last image, which are not counted.
             let indices = (0..<B).map { start + min($0, real - 1) }
-            DynamicBinarization.fill(&trainer.outputs[0], from: images, indices: indices[...], stream: &stream)
+            trainer.withInput { DynamicBinarization.fill(&$0, from: images, indices: indices[...], stream: &stream) }
             trainer.forward(stream: &stream)
             for r in 0..<real where trainer.actions[r] == images.labels[start + r] { correct += 1 }
             start += B

@@ -179,7 +179,7 @@ public struct HNCABandit: Claim {
                                              stream: pairedStream(masterSeed: context.masterSeed, seed: unit.index, independent: c.independent)) { epoch, batch, batches in
                 context.progress(step: (epoch - 1) * batches + batch, of: s.epochs * batches, "epoch \(epoch)/\(s.epochs)")
             }
-        } catch let error as BanditTrainingError {
+        } catch let error as NetworkTrainingError {
             throw ClaimError.nonFinite(error.description)
         }
         return BanditUnitResult(config: config, dataset: data.name, records: records)

@@ -44,6 +44,7 @@ public struct Matrix: Equatable, Sendable, Codable {
         precondition(c.rows == m && c.cols == n, "gemm: output is \(c.rows)x\(c.cols), expected \(m)x\(n)")
         if m == 0 || n == 0 { return }
         if k == 0 { for i in c.data.indices { c.data[i] *= beta }; return }
+        if let log = MatrixProductLog.current { log.products.append(.init(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)) }
         a.data.withUnsafeBufferPointer { pa in
             b.data.withUnsafeBufferPointer { pb in
                 c.data.withUnsafeMutableBufferPointer { pc in
@@ -70,6 +71,7 @@ public struct Matrix: Equatable, Sendable, Codable {
         precondition(x.count == cols, "times: vector of \(x.count) for \(rows)x\(cols)")
         var y = [Double](repeating: 0, count: rows)
         if rows == 0 || cols == 0 { return y }
+        if let log = MatrixProductLog.current { log.products.append(.init(m: rows, n: 1, k: cols, transposeA: false, transposeB: false)) }
         data.withUnsafeBufferPointer { pa in
             x.withUnsafeBufferPointer { px in
                 y.withUnsafeMutableBufferPointer { py in
@@ -92,4 +94,31 @@ public struct Matrix: Equatable, Sendable, Codable {
         return s
     }
     public func map(_ f: (Double) -> Double) -> Matrix { Matrix(rows: rows, cols: cols, data: data.map(f)) }
+}
+
+/// The shapes of the matrix products (`Matrix.gemm`, `Matrix.times`) a piece of code runs, recorded
+/// inside `recording(_:)` (off elsewhere: one task-local read per product). A benchmark replays them
+/// on the same shapes to time the BLAS floor of a training step; nothing here reads a clock.
+public final class MatrixProductLog: @unchecked Sendable {
+    /// One product C [m x n] = op(A) [m x k] op(B) [k x n] (a matrix-vector product has n = 1).
+    public struct Product: Sendable, Hashable, Codable {
+        public var m, n, k: Int
+        public var transposeA, transposeB: Bool
+        public init(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool) {
+            self.m = m; self.n = n; self.k = k; self.transposeA = transposeA; self.transposeB = transposeB
+        }
+        /// Multiply-adds of the product.
+        public var multiplyAdds: Int { m * n * k }
+    }
+    public fileprivate(set) var products: [Product] = []
+    public init() {}
+
+    @TaskLocal public static var current: MatrixProductLog?
+
+    /// Runs `body` and returns its value with the shapes of the products it ran, in order.
+    public static func recording<T>(_ body: () throws -> T) rethrows -> (value: T, products: [Product]) {
+        let log = MatrixProductLog()
+        let value = try $current.withValue(log) { try body() }
+        return (value, log.products)
+    }
 }

@@ -4,8 +4,46 @@ import DiscreteGradients
 /// What a library user does: build a Bernoulli network, sample it, estimate the gradient of the
 /// expected reward with HNCA, and take Adam steps. The README's example, as a test.
 @Suite struct LibraryUsageTests {
-    /// A 4-armed contextual bandit: the input is a one-hot context (plus noise bits), and the
-    /// reward is 1 when the action equals the context's index. Chance is 1/4.
+    /// The README's example, at a small size: `NetworkTrainer` (the fast path hnca.bandit trains with)
+    /// on a 4-armed contextual bandit whose reward is 1 when the action equals the context's index.
+    @Test func aUserTrainsABernoulliNetworkWithTheFastTrainer() throws {
+        var stream = RandomStream(seed: 42)                       // GSL mt19937; pass streams, never globals
+        let net = StochasticNetwork.glorotUniform(inputs: 6, hiddenSizes: [16, 16], actions: 4,
+                                                  encoding: .plusMinusOne, stream: &stream)
+        let trainer = NetworkTrainer(network: net, credit: .hnca, batchSize: 50, learningRate: 0.03)
+        func batch(_ n: Int) -> (Matrix, [Int]) {
+            var x = Matrix(rows: n, cols: 6)
+            var labels: [Int] = []
+            for r in 0..<n {
+                let label = stream.integer(below: 4)
+                labels.append(label)
+                x[r, label] = 1
+                x[r, 4] = stream.bernoulli(0.5) ? 1 : 0
+                x[r, 5] = stream.bernoulli(0.5) ? 1 : 0
+            }
+            return (x, labels)
+        }
+        func accuracy(_ net: StochasticNetwork) -> Double {
+            let (x, labels) = batch(2000)
+            let actions = net.sample(x, stream: &stream).actions
+            return Double(zip(actions, labels).filter { $0 == $1 }.count) / 2000
+        }
+        let before = accuracy(trainer.network)
+        for _ in 0..<300 {
+            let (images, labels) = batch(50)
+            trainer.input = images
+            _ = try trainer.train(stream: &stream) { actions, rewards in   // the reward of each example's action
+                for b in actions.indices { rewards[b] = actions[b] == labels[b] ? 1 : 0 }
+            }
+        }
+        let trained = trainer.network                               // back as a StochasticNetwork
+        let after = accuracy(trained)
+        #expect(before < 0.35)
+        #expect(after > 0.8, "accuracy \(before) -> \(after)")
+    }
+
+    /// The same with the stateless API (sample, learning signals, mean gradient, one Adam per block),
+    /// which runs the same kernels with fresh buffers. Chance is 1/4.
     @Test func aUserTrainsABernoulliNetworkWithHNCAAndAdam() {
         var stream = RandomStream(seed: 42)
         var net = StochasticNetwork.glorotUniform(inputs: 6, hiddenSizes: [16, 16], actions: 4,

@@ -18,15 +18,72 @@ public struct NetworkHNCA: BanditEstimator {
         (messages == .naive ? "naive HNCA" : "HNCA") + (variant == .paper ? "" : " [\(variant.rawValue)]")
     }
 
+    /// With `.efficient` messages and the paper's estimator, the whole-layer kernels of `FlipRatios`
+    /// (the same code `NetworkTrainer` trains with); otherwise (the `.direct` and `.naive` message
+    /// passing, the mutants, or weights so large that exp(gap W) could overflow) the log-space
+    /// messages of `messages(_:_:count:)`.
     public func signals(_ network: StochasticNetwork, _ sample: NetworkSample, rewards: [Double], baseline: Double,
                         count: inout OperationCount) -> LearningSignals {
         precondition(rewards.count == sample.batchSize, "HNCA: \(rewards.count) rewards for a batch of \(sample.batchSize)")
+        if messages == .efficient && variant == .paper && Self.kernelsApply(network) {
+            return kernelSignals(network, sample, rewards: rewards, baseline: baseline, count: &count)
+        }
         var hidden: [Matrix] = []
         let all = self.messages(network, sample, count: &count)
         for k in network.hidden.indices {
             let layer = network.hidden[k], s = sample.hidden[k]
             hidden.append(combine(layer, s, all[k], rewards: rewards, baseline: baseline))
             count.multiplyAdds += s.logits.data.count
+        }
+        return LearningSignals(hidden: hidden,
+                               output: NetworkReinforce.softmaxScores(sample.output, rewards: rewards, baseline: baseline))
+    }
+
+    /// Whether every child's exp(+-gap W) stays far from overflow (|gap W| <= 300), as the kernels need.
+    static func kernelsApply(_ network: StochasticNetwork) -> Bool {
+        for k in network.hidden.indices {
+            let gap = network.hidden[k].encoding.gap
+            let w = k + 1 < network.hidden.count ? network.hidden[k + 1].weights : network.output.weights
+            if w.data.contains(where: { abs(gap * $0) > 300 }) { return false }
+        }
+        return true
+    }
+
+    /// The learning signals by `FlipRatios`: per hidden layer the flip ratios from its children, then
+    /// Eq. 3's signal. Counted: one exp per weight above the first layer (per call), one exp per
+    /// (example, Bernoulli child) for its odds, one multiply-add per (example, parent, child) edge
+    /// and per hidden unit and example.
+    func kernelSignals(_ network: StochasticNetwork, _ sample: NetworkSample, rewards: [Double], baseline: Double,
+                       count: inout OperationCount) -> LearningSignals {
+        let B = sample.batchSize, n = network.hidden.count
+        let signal = rewards.map { $0 - baseline }
+        var hidden: [Matrix] = []
+        for k in 0..<n {
+            let layer = network.hidden[k], s = sample.hidden[k]
+            var ratio = Matrix(rows: B, cols: layer.unitCount)
+            if k + 1 < n {
+                let child = network.hidden[k + 1], c = sample.hidden[k + 1]
+                var up = Matrix(rows: child.unitCount, cols: child.inputCount), down = up
+                FlipRatios.exponentials(child.weights, gap: layer.encoding.gap, up: &up, down: &down)
+                FlipRatios.bernoulliChild(childLogits: c.logits, childValues: c.values, childEncoding: child.encoding, childClip: child.clip,
+                                          parents: s.values, parentEncoding: layer.encoding, weights: child.weights,
+                                          up: up, down: down, into: &ratio)
+                count.transcendentals += child.weights.data.count + B * child.unitCount
+                count.multiplyAdds += B * child.weights.data.count
+            } else {
+                let out = network.output
+                var up = Matrix(rows: out.actionCount, cols: out.inputCount), down = up
+                FlipRatios.exponentials(out.weights, gap: layer.encoding.gap, up: &up, down: &down)
+                FlipRatios.softmaxChild(policy: sample.output.probabilities, actions: sample.output.actions, parents: s.values,
+                                        parentEncoding: layer.encoding, up: up, down: down, into: &ratio)
+                count.transcendentals += out.weights.data.count
+                count.multiplyAdds += B * out.weights.data.count
+            }
+            var d = Matrix(rows: B, cols: layer.unitCount)
+            FlipRatios.hiddenSignals(.hnca, probabilities: s.probabilities, values: s.values, encoding: layer.encoding, clip: layer.clip,
+                                     ratio: ratio, signal: signal, into: &d)
+            count.multiplyAdds += s.logits.data.count
+            hidden.append(d)
         }
         return LearningSignals(hidden: hidden,
                                output: NetworkReinforce.softmaxScores(sample.output, rewards: rewards, baseline: baseline))

@@ -15,30 +15,18 @@ public struct NetworkReinforce: BanditEstimator {
         return LearningSignals(hidden: hidden, output: Self.softmaxScores(sample.output, rewards: rewards, baseline: baseline))
     }
 
-    /// (fired - p)(R - baseline) per unit and example; 0 where the clip holds p constant.
+    /// (fired - p)(R - baseline) per unit and example; 0 where the clip holds p constant (`FlipRatios.hiddenSignals`).
     static func bernoulliScores(_ layer: BernoulliLayer, _ s: BernoulliLayerSample, rewards: [Double], baseline: Double) -> Matrix {
         var g = Matrix(rows: s.logits.rows, cols: s.logits.cols)
-        for b in 0..<g.rows {
-            let r = rewards[b] - baseline
-            for j in 0..<g.cols {
-                let k = b * g.cols + j
-                guard layer.probabilitySlope(logit: s.logits.data[k]) > 0 else { continue }
-                let fired = layer.encoding.fired(s.values.data[k])
-                g.data[k] = ((fired ? 1 : 0) - s.probabilities.data[k]) * r
-            }
-        }
+        FlipRatios.hiddenSignals(.reinforce, probabilities: s.probabilities, values: s.values, encoding: layer.encoding, clip: layer.clip,
+                                 ratio: nil, signal: rewards.map { $0 - baseline }, into: &g)
         return g
     }
 
     /// (onehot(A) - softmax(Z))(R - baseline): REINFORCE for the output unit (HNCA uses it too).
     static func softmaxScores(_ s: SoftmaxLayerSample, rewards: [Double], baseline: Double) -> Matrix {
         var g = Matrix(rows: s.logits.rows, cols: s.logits.cols)
-        for b in 0..<g.rows {
-            let r = rewards[b] - baseline
-            for a in 0..<g.cols {
-                g[b, a] = ((a == s.actions[b] ? 1 : 0) - s.probabilities[b, a]) * r
-            }
-        }
+        FlipRatios.softmaxSignals(policy: s.probabilities, actions: s.actions, signal: rewards.map { $0 - baseline }, into: &g)
         return g
     }
 }

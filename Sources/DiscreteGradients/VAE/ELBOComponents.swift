@@ -76,7 +76,7 @@ public struct ELBOComponents: Sendable {
     /// H(Bern(sigma(l))) = softplus(l) - l sigma(l), finite for every l.
     @inlinable public static func bernoulliEntropy(logit l: Double) -> Double {
         let e = exp(-abs(l))
-        let sigma = l >= 0 ? 1 / (1 + e) : e / (1 + e)
+        let sigma = (l >= 0 ? 1 : e) / (1 + e)   // 1 / (1 + e) or e / (1 + e): the same division, without a branch
         return max(l, 0) + log1p(e) - l * sigma
     }
     static func rowSums(_ m: Matrix) -> [Double] {

@@ -1,0 +1,316 @@
+import Foundation
+
+/// HNCA's backward pass as whole-layer, whole-minibatch kernels (Algorithm 1, Section 1.2,
+/// Appendix D): the one implementation behind `NetworkHNCA` (messages `.efficient`) and
+/// `NetworkTrainer`.
+///
+/// For a hidden unit i of example b, the kernels compute the flip ratio
+/// r = prod_{C in ch(i)} pi_C(C | i flipped) / pi_C(C | i as sampled) = q(-phi_i) / q(phi_i),
+/// the ratio of Eq. 2's numerators, and from it the unit's learning signal. Flipping parent i
+/// moves a child's logit by -+ gap W_ci (gap = on - off of the parent's encoding), so the
+/// child's odds change by the factor exp(+-gap W_ci): the exponentials are per step
+/// (`exponentials`), and per (example, parent, child) triple only multiplications, adds and a
+/// clamp remain, in a contiguous loop over parents that the compiler vectorises.
+///
+/// Layouts are the library's: weights [children x parents] (row c holds W_c. over parents),
+/// minibatch matrices [batch x units].
+public enum FlipRatios {
+    /// Odds bounds (1 - pi) / pi for a firing probability clipped to [eps, 1 - eps]; (0, inf) without a clip.
+    @inlinable public static func oddsBounds(clip: Double?) -> (low: Double, high: Double) {
+        guard let e = clip else { return (0, .infinity) }
+        return (e / (1 - e), (1 - e) / e)
+    }
+    /// Probability bounds [eps, 1 - eps]; [0, 1] without a clip.
+    @inlinable public static func probabilityBounds(clip: Double?) -> (low: Double, high: Double) {
+        guard let e = clip else { return (0, 1) }
+        return (e, 1 - e)
+    }
+
+    /// exp(gap W) and exp(-gap W) elementwise for weights W [children x parents] (Algorithm 1, lines 10-11).
+    public static func exponentials(_ w: Matrix, gap: Double, up: inout Matrix, down: inout Matrix) {
+        precondition(up.data.count == w.data.count && down.data.count == w.data.count)
+        w.data.withUnsafeBufferPointer { wd in
+            up.data.withUnsafeMutableBufferPointer { e in
+                down.data.withUnsafeMutableBufferPointer { einv in
+                    for k in 0..<wd.count {
+                        let v = exp(gap * wd[k])
+                        e[k] = v
+                        einv[k] = 1 / v
+                    }
+                }
+            }
+        }
+    }
+
+    /// The same from weights stored parent-major, W [parents x children] (`NetworkTrainer`'s X W layout),
+    /// into exp(+-gap W) in the library's [children x parents] layout.
+    public static func exponentials(parentMajor w: Matrix, gap: Double, up: inout Matrix, down: inout Matrix) {
+        let fanIn = w.rows, fanOut = w.cols
+        precondition(up.rows == fanOut && up.cols == fanIn && down.rows == fanOut && down.cols == fanIn)
+        w.data.withUnsafeBufferPointer { wd in
+            up.data.withUnsafeMutableBufferPointer { e in
+                down.data.withUnsafeMutableBufferPointer { einv in
+                    for i in 0..<fanIn {
+                        for j in 0..<fanOut {
+                            let v = exp(gap * wd[i * fanOut + j])
+                            e[j * fanIn + i] = v
+                            einv[j * fanIn + i] = 1 / v
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Flip ratios of the parents of the softmax output unit (Appendix D): with A the sampled
+    /// action, pi'(A) / pi(A) = exp(-+gap W_Ai) S / S'_i, S = sum_a exp(L_a),
+    /// S'_i = sum_a exp(L_a) exp(-+gap W_ai): from the policy pi = softmax(L) [B x K], the parents'
+    /// values x [B x H] and exp(+-gap W) [K x H], into ratio [B x H].
+    public static func softmaxChild(policy: Matrix, actions: [Int], parents x: Matrix, parentEncoding: UnitEncoding,
+                                    up: Matrix, down: Matrix, into ratio: inout Matrix) {
+        let B = x.rows, H = x.cols, K = policy.cols
+        precondition(policy.rows == B && actions.count == B && up.rows == K && up.cols == H && ratio.rows == B && ratio.cols == H)
+        policy.data.withUnsafeBufferPointer { pi in
+            x.data.withUnsafeBufferPointer { x in
+                ratio.data.withUnsafeMutableBufferPointer { ratio in
+                    up.data.withUnsafeBufferPointer { ep in
+                        down.data.withUnsafeBufferPointer { em in
+                            for r in 0..<B {
+                                let A = actions[r]
+                                for i in 0..<H {
+                                    let flipDown = parentEncoding.fired(x[r * H + i])   // fired: the flip lowers the logits by gap W
+                                    var s = 0.0
+                                    for a in 0..<K { s += pi[r * K + a] * (flipDown ? em[a * H + i] : ep[a * H + i]) }
+                                    let own = flipDown ? em[A * H + i] : ep[A * H + i]
+                                    ratio[r * H + i] = own / s   // sum_a pi_a = 1 stands for S
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Flip ratios of the parents of a layer of Bernoulli children: with a_j = (1 - pi_j) / pi_j
+    /// the odds against child j's sampled output c_j, flipping parent i gives odds
+    /// a_j exp(gap s_j t_i W_ji) (s_j, t_i = +1 if fired, -1 if not), so
+    /// pi_j(flip) / pi_j = (1 + clip(a_j)) / (1 + clip(a_j exp(gap s_j t_i W_ji))), odds clipped like
+    /// probabilities. Children's logits and values [B x C], parents' values [B x H], weights [C x H]
+    /// and their exponentials exp(+-gap W) [C x H]; ratio [B x H].
+    ///
+    /// Cost: B x H x C (example, parent, child) triples, the step's hot spot. Per triple only
+    /// multiplications, adds and a clamp remain: the exponentials exp(+-gap W) are per step, the odds
+    /// a_j and 1 / (1 + clip(a_j)) per (example, child). The loop over parents is innermost and
+    /// contiguous so the compiler vectorises it; two children share one load and store of the running
+    /// products (with four, their constants no longer fit in registers). Each factor
+    /// (1 + clip(o)) / (1 + clip(a)) lies in [eps, 1 / eps] with a clip, so a running product over
+    /// hundreds of children can still over- or underflow only when most children are near the clip.
+    /// A product keeps full relative precision while it stays a normal number, so instead of taking
+    /// logs every few children (a log per (example, parent, chunk) would cost more than the products),
+    /// a final product that is not normal (inf, NaN, zero or subnormal) marks the rare (example,
+    /// parent) recomputed in log space (`logSpaceRatio`). (Not caught: a running product that dips
+    /// below 1e-308 and climbs back, which needs ~60 children at the clip in one direction followed
+    /// by as many in the other.)
+    public static func bernoulliChild(childLogits: Matrix, childValues: Matrix, childEncoding: UnitEncoding, childClip: Double?,
+                                      parents x: Matrix, parentEncoding: UnitEncoding, weights w: Matrix, parentMajorWeights: Bool = false,
+                                      up: Matrix, down: Matrix, into ratio: inout Matrix) {
+        let B = x.rows, H = x.cols, C = childLogits.cols
+        precondition(childLogits.rows == B && childValues.rows == B && childValues.cols == C
+                     && (parentMajorWeights ? w.rows == H && w.cols == C : w.rows == C && w.cols == H)
+                     && up.rows == C && up.cols == H && ratio.rows == B && ratio.cols == H)
+        let gap = parentEncoding.gap
+        let den = UnsafeMutablePointer<Double>.allocate(capacity: H)
+        let isPlus = UnsafeMutablePointer<Double>.allocate(capacity: H)
+        let isMinus = UnsafeMutablePointer<Double>.allocate(capacity: H)
+        let odds = UnsafeMutablePointer<Double>.allocate(capacity: C)
+        let inverse = UnsafeMutablePointer<Double>.allocate(capacity: C)
+        // Row of exp(gap s_j t_i W_ji) over parents i for t_i = +1 (sameRow) and for t_i = -1 (otherRow).
+        let sameRow = UnsafeMutablePointer<UnsafePointer<Double>>.allocate(capacity: C)
+        let otherRow = UnsafeMutablePointer<UnsafePointer<Double>>.allocate(capacity: C)
+        // Per child j, the smallest and largest of exp(+-gap W_ji) over parents i (per step, not per example).
+        let rowMinimum = UnsafeMutablePointer<Double>.allocate(capacity: C)
+        let rowMaximum = UnsafeMutablePointer<Double>.allocate(capacity: C)
+        defer { rowMinimum.deallocate(); rowMaximum.deallocate() }
+        up.data.withUnsafeBufferPointer { ep in
+            down.data.withUnsafeBufferPointer { em in
+                for j in 0..<C {
+                    var smallest = Double.infinity, largest = -Double.infinity
+                    for i in 0..<H {
+                        let a = ep[j * H + i], b = em[j * H + i]
+                        smallest = Swift.min(smallest, Swift.min(a, b))
+                        largest = Swift.max(largest, Swift.max(a, b))
+                    }
+                    rowMinimum[j] = smallest; rowMaximum[j] = largest
+                }
+            }
+        }
+        defer { den.deallocate(); isPlus.deallocate(); isMinus.deallocate(); odds.deallocate(); inverse.deallocate(); sameRow.deallocate(); otherRow.deallocate() }
+        let (lo, hi) = oddsBounds(clip: childClip)
+        /// One child's constants for the loop over parents: v = 1 / (1 + clip(a)) and the odds a, clip bounds scaled by v.
+        /// `inRange`: no parent's counterfactual odds reach the clip, so the clamp can be skipped (an exact shortcut:
+        /// rounding is monotone, so f >= fMin implies f * s >= fMin * s in floating point, and likewise for fMax).
+        struct Child { var same, other: UnsafePointer<Double>; var scaledOdds, low, high, inverse: Double; var inRange: Bool }
+        @inline(__always) func child(_ j: Int) -> Child {
+            let v = inverse[j], s = odds[j] * v, low = lo * v, high = hi * v
+            return Child(same: sameRow[j], other: otherRow[j], scaledOdds: s, low: low, high: high, inverse: v,
+                         inRange: rowMinimum[j] * s >= low && rowMaximum[j] * s <= high)
+        }
+        /// The factor when the clip is known to be inactive.
+        @inline(__always) func unclippedFactor(_ c: Child, _ i: Int, _ p: Double, _ m: Double) -> Double {
+            c.inverse + (p * c.same[i] + m * c.other[i]) * c.scaledOdds
+        }
+        /// (1 + clip(a exp(gap s t_i W_ji))) / (1 + clip(a)) = v + clip(exp(gap s t_i W_ji) a v, lo v, hi v) for parent i
+        /// (v > 0 commutes with the clip); the 0/1 indicators p, m of t_i = +1, -1 select the factor exactly.
+        @inline(__always) func factor(_ c: Child, _ i: Int, _ p: Double, _ m: Double) -> Double {
+            var o = (p * c.same[i] + m * c.other[i]) * c.scaledOdds
+            o = o < c.low ? c.low : o
+            o = o > c.high ? c.high : o
+            return c.inverse + o
+        }
+        childLogits.data.withUnsafeBufferPointer { lcBuffer in
+            childValues.data.withUnsafeBufferPointer { cBuffer in
+                x.data.withUnsafeBufferPointer { xBuffer in
+                    ratio.data.withUnsafeMutableBufferPointer { ratio in
+                        up.data.withUnsafeBufferPointer { epBuffer in
+                            down.data.withUnsafeBufferPointer { emBuffer in
+                                let ep = epBuffer.baseAddress!, em = emBuffer.baseAddress!
+                                for r in 0..<B {
+                                    let xr = xBuffer.baseAddress! + r * H
+                                    for i in 0..<H { den[i] = 1; isPlus[i] = parentEncoding.fired(xr[i]) ? 1 : 0; isMinus[i] = 1 - isPlus[i] }
+                                    // Per child j: odds a_j against its sampled output c_j and 1 / (1 + clip(a_j)).
+                                    // The odds come from the unclipped logit: the clip applies to the
+                                    // counterfactual probability clip(sigmoid(l + shift)), not before the shift.
+                                    for j in 0..<C {
+                                        let upChild = childEncoding.fired(cBuffer[r * C + j]), l = lcBuffer[r * C + j]
+                                        odds[j] = exp(Swift.min(Swift.max(upChild ? -l : l, -700), 700))
+                                        inverse[j] = 1 / (1 + Swift.min(Swift.max(odds[j], lo), hi))
+                                        // exp(gap s_j t_i W_ji) is exp(gap W) when s_j t_i = +1, exp(-gap W) otherwise.
+                                        sameRow[j] = UnsafePointer((upChild ? ep : em) + j * H)
+                                        otherRow[j] = UnsafePointer((upChild ? em : ep) + j * H)
+                                    }
+                                    var j = 0
+                                    while j + 2 <= C {
+                                        let c0 = child(j), c1 = child(j + 1)
+                                        if c0.inRange && c1.inRange {
+                                            for i in 0..<H {
+                                                let p = isPlus[i], m = isMinus[i]
+                                                den[i] *= unclippedFactor(c0, i, p, m) * unclippedFactor(c1, i, p, m)
+                                            }
+                                        } else {
+                                            for i in 0..<H {
+                                                let p = isPlus[i], m = isMinus[i]
+                                                den[i] *= factor(c0, i, p, m) * factor(c1, i, p, m)
+                                            }
+                                        }
+                                        j += 2
+                                    }
+                                    while j < C {
+                                        let c0 = child(j)
+                                        for i in 0..<H { den[i] *= factor(c0, i, isPlus[i], isMinus[i]) }
+                                        j += 1
+                                    }
+                                    for i in 0..<H {
+                                        let d = den[i]
+                                        ratio[r * H + i] = d.isNormal && d > 0 ? 1 / d
+                                            : logSpaceRatio(row: r, parent: i, childLogits: childLogits, childValues: childValues,
+                                                            childEncoding: childEncoding, childClip: childClip,
+                                                            parents: x, parentEncoding: parentEncoding, weights: w,
+                                                            parentMajorWeights: parentMajorWeights, gap: gap)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The same ratio in log space, for the rare (example, parent) whose product over- or underflows.
+    static func logSpaceRatio(row r: Int, parent i: Int, childLogits: Matrix, childValues: Matrix, childEncoding: UnitEncoding,
+                              childClip: Double?, parents x: Matrix, parentEncoding: UnitEncoding, weights w: Matrix,
+                              parentMajorWeights: Bool, gap: Double) -> Double {
+        let C = childLogits.cols
+        let (lo, hi) = oddsBounds(clip: childClip)
+        let t: Double = parentEncoding.fired(x[r, i]) ? 1 : -1
+        var logRatio = 0.0
+        for j in 0..<C {
+            let l = childLogits[r, j], up = childEncoding.fired(childValues[r, j])
+            // The child's flipped logit is l - gap W_ji t_i; its odds against its own output are exp(-s_j l').
+            let c: Double = up ? 1 : -1
+            let shifted = l - gap * (parentMajorWeights ? w[i, j] : w[j, i]) * t
+            let actual = min(max(exp(min(max(-c * l, -700), 700)), lo), hi)
+            let flipped = min(max(exp(min(max(-c * shifted, -700), 700)), lo), hi)
+            logRatio += log1p(actual) - log1p(flipped)
+        }
+        return exp(min(max(logRatio, -700), 700))
+    }
+
+    /// The hidden units' learning signals d(estimate)/d(l) [B x H] for a layer with clipped firing
+    /// probabilities p and values x [B x H], its flip ratios (HNCA only) and the per-example signal
+    /// R - baseline. Where the clip holds p constant its derivative is 0, and so is the unit's signal.
+    public static func hiddenSignals(_ credit: HiddenCredit, probabilities: Matrix, values: Matrix, encoding: UnitEncoding,
+                                     clip: Double?, ratio: Matrix?, signal: [Double], into deltas: inout Matrix) {
+        let B = probabilities.rows, H = probabilities.cols
+        precondition(values.rows == B && values.cols == H && signal.count == B && deltas.rows == B && deltas.cols == H)
+        precondition(credit == .reinforce || ratio.map { $0.rows == B && $0.cols == H } == true, "HNCA needs the flip ratios")
+        let (pLow, pHigh) = probabilityBounds(clip: clip)
+        let ratioData = ratio?.data ?? []
+        probabilities.data.withUnsafeBufferPointer { pp in
+            values.data.withUnsafeBufferPointer { x in
+                ratioData.withUnsafeBufferPointer { ratio in
+                    deltas.data.withUnsafeMutableBufferPointer { d in
+                        for r in 0..<B {
+                            let s = signal[r]
+                            for i in 0..<H {
+                                let idx = r * H + i, p = pp[idx], up = encoding.fired(x[idx])
+                                if p <= pLow || p >= pHigh { d[idx] = 0; continue }
+                                switch credit {
+                                case .reinforce:
+                                    // dlog pi(phi)/dl = 1{phi = on} - p.
+                                    d[idx] = ((up ? 1 : 0) - p) * s
+                                case .hnca:
+                                    // Eq. 3: sum_phi rho(phi) dpi(phi)/dl = p(1 - p)(q_on - q_off) / (p q_on + (1 - p) q_off),
+                                    // with q(-phi) = r q(phi) (Algorithm 1, lines 7-9 and 15).
+                                    let rr = ratio[idx]
+                                    d[idx] = up ? p * (1 - p) * (1 - rr) / (p + (1 - p) * rr) * s
+                                                : p * (1 - p) * (rr - 1) / (p * rr + (1 - p)) * s
+                                case .hncaSampledOutputOnly:
+                                    // The mutant: rho(Phi) dlog pi(Phi)/dl, the sampled output only.
+                                    let rr = ratio[idx]
+                                    let rho = up ? 1 / (p + (1 - p) * rr) : 1 / (p * rr + (1 - p))
+                                    d[idx] = rho * ((up ? 1 : 0) - p) * s
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// (onehot(A) - softmax(Z))(R - baseline) per example and action: REINFORCE for the softmax output
+    /// unit (HNCA uses it too).
+    public static func softmaxSignals(policy: Matrix, actions: [Int], signal: [Double], into deltas: inout Matrix) {
+        let B = policy.rows, K = policy.cols
+        precondition(actions.count == B && signal.count == B && deltas.rows == B && deltas.cols == K)
+        deltas.data.withUnsafeMutableBufferPointer { d in
+            policy.data.withUnsafeBufferPointer { pi in
+                for r in 0..<B { for a in 0..<K { d[r * K + a] = ((a == actions[r] ? 1 : 0) - pi[r * K + a]) * signal[r] } }
+            }
+        }
+    }
+}
+
+/// How the hidden Bernoulli units of a network are credited (HNCA paper, Section 1).
+public enum HiddenCredit: String, Codable, Sendable, CaseIterable {
+    /// The local REINFORCE estimator, dlog pi(Phi | pa(Phi))/dtheta * R (Section 1, before Eq. 1).
+    case reinforce
+    /// The HNCA estimator of Eq. 3, sum_phi rho(phi) dpi(phi)/dtheta * R, with rho from Eq. 2
+    /// computed by Algorithm 1's constant-time counterfactual logits.
+    case hnca
+    /// Negative control: Eq. 3's sum over phi dropped; the sampled output's REINFORCE score is
+    /// weighted by rho(Phi) instead (a plausible slip from line (d) of Eq. 1 back to line (a)).
+    case hncaSampledOutputOnly
+}
