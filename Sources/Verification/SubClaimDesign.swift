@@ -278,3 +278,14 @@ public struct DesignPlan: Codable, Sendable, Equatable {
     public static let exact = DesignPlan(n: 1, alpha: 0, reproducedWhenHolds: 1, notReproducedWhenFails: 1,
                                          falseReproduced: 0, falseNotReproduced: 0, decidable: true, neededN: 1)
 }
+
+extension Sequence where Element == SubClaimDesign {
+    /// The design registered under `name`; a claim asking for a name it never registered is a
+    /// programming error, reported with the names it has.
+    public func named(_ name: String) -> SubClaimDesign {
+        guard let design = first(where: { $0.name == name }) else {
+            preconditionFailure("no sub-claim design named \"\(name)\"; registered: \(map(\.name).joined(separator: "; "))")
+        }
+        return design
+    }
+}
