@@ -23,6 +23,7 @@ public struct Runner: Sendable {
         GSL.configure()
         let context = RunContext(claimID: claim.id, unit: unit, scale: scale, masterSeed: seed, progress: progress)
         let start = ContinuousClock.now
+        let cpuStart = processCPUSeconds()
         do {
             let result = try claim.run(unit, context: context)
             let envelope = ResultEnvelope(claim: claim.id, scale: scale, masterSeed: seed, unit: unit,
@@ -33,6 +34,7 @@ public struct Runner: Sendable {
             let d = ContinuousClock.now - start
             let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
             try AtomicFile.write(String(format: "%.3f\n", seconds), to: store.timingURL(claim: claim.id, scale: scale, seed: seed, unit: unit))
+            try AtomicFile.write(String(format: "%.3f\n", processCPUSeconds() - cpuStart), to: store.cpuTimingURL(claim: claim.id, scale: scale, seed: seed, unit: unit))
             try? AtomicFile.write(String(format: "%.0f\n", peakResidentBytes()), to: store.memoryURL(claim: claim.id, scale: scale, seed: seed, unit: unit))
             try? FileManager.default.removeItem(at: store.failureURL(claim: claim.id, scale: scale, seed: seed, unit: unit))
             return .ran(seconds: seconds)
