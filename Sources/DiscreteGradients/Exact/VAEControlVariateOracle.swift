@@ -17,7 +17,7 @@ public extension VAEOracle {
             let above = e == L - 1 ? [[Matrix]()] : configurations(Array(sizes[(e + 1)...]), coding: coding)
             for pre in below {
                 // Layer e's logits given the layers below, and their probability.
-                var input = x, qBelow = 1.0
+                var input = vae.encoderInput(x), qBelow = 1.0
                 for k in 0..<e {
                     let s = vae.encoder[k].evaluate(input, values: pre[k])
                     for i in s.values.data.indices { qBelow *= s.values.data[i] == 1 ? s.probabilities.data[i] : 1 - s.probabilities.data[i] }

@@ -3,8 +3,8 @@ import Foundation
 /// A discrete hierarchical VAE with L linear stochastic layers of Bernoulli units (HNCA paper
 /// Section 2.2; the RELAX draft's Section 6.2 VAEs are the same model with units coded +-1).
 /// The latents' coding (`coding`: 0/1 or +-1, every layer alike) is read off the layers; the
-/// input X is always 0/1 pixels. A unit "fires" (value 1) with probability sigma(logit). Indices are 0-based in code: encoder layer e is q_{e+1}, producing
-/// Phi_{e+1} from Phi_e (Phi_0 = X); decoder layer k is p_k, producing Phi_k from Phi_{k+1};
+/// input X is always 0/1 pixels. A unit "fires" (value 1) with probability sigma(logit).
+/// Indices are 0-based in code: encoder layer e is q_{e+1}, producing Phi_{e+1} from Phi_e (Phi_0 = X); decoder layer k is p_k, producing Phi_k from Phi_{k+1};
 /// the prior p_L is a vector of Bernoullis with learned logits.
 ///
 ///   generative: X ~ p_0(X | Phi_1), Phi_1 ~ p_1(Phi_1 | Phi_2), ..., Phi_L ~ p_L(Phi_L)
@@ -16,6 +16,9 @@ public struct DiscreteVAE: Codable, Sendable, Equatable {
     public var decoder: [BernoulliLayer]
     /// Logits of the prior p_L(Phi_L).
     public var priorLogits: [Double]
+    /// Subtracted from X before the encoder reads it (the RELAX draft's code centres the input by
+    /// the training pixel means); the decoder's targets stay X. nil: the encoder reads X.
+    public var inputOffset: [Double]? = nil
 
     public init(encoder: [BernoulliLayer], decoder: [BernoulliLayer], priorLogits: [Double]) {
         precondition(!encoder.isEmpty && encoder.count == decoder.count, "DiscreteVAE: L encoder and L decoder layers")
@@ -72,11 +75,19 @@ public struct DiscreteVAE: Codable, Sendable, Equatable {
 
     // MARK: Passes
 
+    /// What encoder layer 0 reads: X, or X - inputOffset.
+    public func encoderInput(_ x: Matrix) -> Matrix {
+        guard let o = inputOffset else { return x }
+        var c = x
+        c.addRowVector(o.map { -$0 })
+        return c
+    }
+
     /// Evaluates every layer on given latent values `values[e]` = Phi_{e+1} (rows are examples).
     public func evaluate(_ x: Matrix, values: [Matrix]) -> VAEPass {
         precondition(values.count == layerCount)
         var samples: [BernoulliLayerSample] = []
-        var below = x
+        var below = encoderInput(x)
         for e in encoder.indices {
             samples.append(encoder[e].evaluate(below, values: values[e]))
             Self.countLayer(encoder[e], rows: x.rows, sigmoid: true)
@@ -91,7 +102,7 @@ public struct DiscreteVAE: Codable, Sendable, Equatable {
     public func resample(_ base: VAEPass, from e: Int, first: Matrix? = nil, stream: inout RandomStream) -> VAEPass {
         var pass = base
         for m in e..<layerCount {
-            let below = m == 0 ? base.input : pass.encoder[m - 1].values
+            let below = m == 0 ? base.encoder[0].input : pass.encoder[m - 1].values
             if m == e, let given = first {
                 pass.encoder[m] = BernoulliLayerSample(input: below, logits: base.encoder[e].logits,
                                                        probabilities: base.encoder[e].probabilities, values: given)
@@ -109,7 +120,7 @@ public struct DiscreteVAE: Codable, Sendable, Equatable {
         precondition(values.count == layerCount - e)
         var pass = base
         for m in e..<layerCount {
-            let below = m == 0 ? base.input : pass.encoder[m - 1].values
+            let below = m == 0 ? base.encoder[0].input : pass.encoder[m - 1].values
             if m != e { Self.countLayer(encoder[m], rows: below.rows, sigmoid: true) }
             pass.encoder[m] = m == e ? BernoulliLayerSample(input: below, logits: base.encoder[e].logits,
                                                             probabilities: base.encoder[e].probabilities, values: values[0])
@@ -122,7 +133,7 @@ public struct DiscreteVAE: Codable, Sendable, Equatable {
     /// One ancestral pass through the encoder, keeping each layer's uniforms (u < p fires).
     public func forward(_ x: Matrix, stream: inout RandomStream) -> (pass: VAEPass, uniforms: [Matrix]) {
         var samples: [BernoulliLayerSample] = [], uniforms: [Matrix] = []
-        var below = x
+        var below = encoderInput(x)
         for layer in encoder {
             let (s, u) = Self.draw(layer, below, stream: &stream)
             samples.append(s); uniforms.append(u); below = s.values

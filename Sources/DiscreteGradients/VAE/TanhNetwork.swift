@@ -78,3 +78,52 @@ public struct TanhNetwork: Codable, Sendable, Equatable {
         return (delta, grads.flatMap { $0 })
     }
 }
+
+public extension TanhNetwork {
+    /// The parameter gradient of sum_b [w_b r(X_b) + grad_X r(X_b) . T_b]: the network's value
+    /// weighted by w plus its directional derivative along T (rows like X), by reverse mode over
+    /// the forward-mode tangent. What the variance gradient of Eq. 14 needs when the estimator
+    /// holds dr/dz (RELAX's and LAX's control variates).
+    func parameterGradient(input x: Matrix, valueWeights w: [Double], directions t: Matrix) -> [Double] {
+        precondition(t.rows == x.rows && t.cols == x.cols && w.count == x.rows)
+        let f = forward(x)
+        let last = weights.count - 1
+        // Tangents: dA[l] of layer l's pre-activation; dH[l] of activation l (dH[0] = T).
+        var dH = [t], dA: [Matrix] = []
+        for l in weights.indices {
+            var a = Matrix(rows: x.rows, cols: weights[l].rows)
+            Matrix.gemm(dH[l], weights[l], transposeB: true, into: &a)
+            dA.append(a)
+            if l < last {
+                let h = f.activations[l + 1]
+                var d = a
+                for k in d.data.indices { d.data[k] *= 1 - h.data[k] * h.data[k] }
+                dH.append(d)
+            }
+        }
+        // Adjoints of the value (A) and of the tangent (dA) at the output.
+        var adjA = Matrix(rows: x.rows, cols: 1, data: w)
+        var adjDA = Matrix(rows: x.rows, cols: 1, repeating: 1)
+        var grads: [[Double]] = Array(repeating: [], count: weights.count)
+        for l in stride(from: last, through: 0, by: -1) {
+            var gw = Matrix(rows: weights[l].rows, cols: weights[l].cols)
+            Matrix.gemm(adjA, transposeA: true, f.activations[l], into: &gw)
+            Matrix.gemm(adjDA, transposeA: true, dH[l], beta: 1, into: &gw)
+            grads[l] = gw.data + adjA.columnSums()
+            guard l > 0 else { break }
+            var adjH = Matrix(rows: x.rows, cols: weights[l].cols), adjDH = adjH
+            Matrix.gemm(adjA, weights[l], into: &adjH)
+            Matrix.gemm(adjDA, weights[l], into: &adjDH)
+            // H = tanh(A), dH = (1 - H^2) dA.
+            let h = f.activations[l], da = dA[l - 1]
+            var nextA = adjH, nextDA = adjDH
+            for k in nextA.data.indices {
+                let slope = 1 - h.data[k] * h.data[k]
+                nextDA.data[k] = slope * adjDH.data[k]
+                nextA.data[k] = slope * (adjH.data[k] - 2 * h.data[k] * da.data[k] * adjDH.data[k])
+            }
+            adjA = nextA; adjDA = nextDA
+        }
+        return grads.flatMap { $0 }
+    }
+}

@@ -37,7 +37,7 @@ public extension DiscreteVAE {
     /// every unit and example, then v; returns the pass and every layer's relaxation.
     func reparameterizedForward(_ x: Matrix, stream: inout RandomStream) -> (pass: VAEPass, relaxations: [VAERelaxation]) {
         var samples: [BernoulliLayerSample] = [], relaxations: [VAERelaxation] = []
-        var below = x
+        var below = encoderInput(x)
         for layer in encoder {
             let a = layer.logits(below)
             var u = Matrix(rows: a.rows, cols: a.cols), v = u
