@@ -17,14 +17,13 @@ public struct VAEControlVariateTrainer: Sendable {
         controlOptimisers = estimator.optimisers(learningRate: controlLearningRate, beta2: beta2)
     }
 
-    /// Draws the latents and estimates (the learned parts untouched).
+    /// Draws the latents and estimates (the learned parts untouched). Every method draws u and v
+    /// per unit (`reparameterizedForward`), NVIL and MuProp ignoring v, so that all methods consume
+    /// the same uniforms and runs paired within a seed keep the same minibatch order.
     public func estimate(_ x: Matrix, stream: inout RandomStream) -> (estimate: VAEEstimate, relaxations: [VAERelaxation]?) {
-        if estimator.method.needsRelaxation {
-            let (pass, rx) = model.reparameterizedForward(x, stream: &stream)
-            return (VAEEstimate(pass: pass, signals: (0..<model.layerCount).map { estimator.layerSignal(model, pass, layer: $0, relaxation: rx[$0]) }), rx)
-        }
-        let pass = model.forward(x, stream: &stream).pass
-        return (VAEEstimate(pass: pass, signals: (0..<model.layerCount).map { estimator.layerSignal(model, pass, layer: $0, relaxation: nil) }), nil)
+        let (pass, rx) = model.reparameterizedForward(x, stream: &stream)
+        let relaxations = estimator.method.needsRelaxation ? rx : nil
+        return (VAEEstimate(pass: pass, signals: (0..<model.layerCount).map { estimator.layerSignal(model, pass, layer: $0, relaxation: relaxations?[$0]) }), relaxations)
     }
 
     /// One step on minibatch x; returns the minibatch mean of f_E (Eq. 7: log-likelihoods plus

@@ -43,13 +43,12 @@ public struct VAEScoreEstimator: VAEGradientEstimator {
 
 extension VAEControlVariateEstimator: VAEGradientEstimator {
     public var label: String { method.label }
-    /// REBAR, RELAX and LAX draw z and z~ per layer (u then v); NVIL and MuProp draw b alone.
+    /// Every method draws u then v per layer (`reparameterizedForward`; NVIL and MuProp read only
+    /// b), so all methods consume the same uniforms.
     public func estimate(_ vae: DiscreteVAE, _ x: Matrix, stream: inout RandomStream) -> VAEEstimate {
-        if method.needsRelaxation {
-            let (pass, relaxations) = vae.reparameterizedForward(x, stream: &stream)
-            return VAEEstimate(pass: pass, signals: (0..<vae.layerCount).map { layerSignal(vae, pass, layer: $0, relaxation: relaxations[$0]) })
-        }
-        let pass = vae.forward(x, stream: &stream).pass
-        return VAEEstimate(pass: pass, signals: (0..<vae.layerCount).map { layerSignal(vae, pass, layer: $0, relaxation: nil) })
+        let (pass, relaxations) = vae.reparameterizedForward(x, stream: &stream)
+        return VAEEstimate(pass: pass, signals: (0..<vae.layerCount).map {
+            layerSignal(vae, pass, layer: $0, relaxation: method.needsRelaxation ? relaxations[$0] : nil)
+        })
     }
 }
