@@ -7,7 +7,7 @@
 # Compared byte for byte: every unit result file (*.json, which embeds the code revision) and
 # every report and figure, after blanking the wall-clock run times the reports print (the only
 # numbers that differ between two runs). Not compared: timing and memory files (*.seconds,
-# *.peak-bytes) and evidence.json, which only a whole-claim `reproduce run` writes.
+# *.cpu-seconds, *.peak-bytes) and evidence.json, which only a whole-claim `reproduce run` writes.
 #
 # Skipped, with the reason printed, when not root or when Slurm is missing and cannot be
 # installed. The daemons it started are stopped on every exit path.
@@ -63,7 +63,7 @@ for job in $jobs; do
 done
 
 # 4. Identical results (timing, memory and evidence files excepted).
-diff -r -x '*.seconds' -x '*.peak-bytes' -x evidence.json -x slurm -x reports "$work/local/smoke" "$work/slurm/smoke" \
+diff -r -x '*.seconds' -x '*.cpu-seconds' -x '*.peak-bytes' -x evidence.json -x slurm -x reports "$work/local/smoke" "$work/slurm/smoke" \
   || fail "the Slurm results differ from the local run's"
 n=$(find "$work/slurm/smoke" -name '*.json' | wc -l)
 [ "$n" -gt 0 ] || fail "no result files"

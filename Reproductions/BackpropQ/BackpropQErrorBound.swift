@@ -133,7 +133,6 @@ public struct BackpropQErrorBound: SingleRunClaim {
 
         let family = Registry.familyAlpha
         let designs = self.designs
-        func design(_ name: String) -> SubClaimDesign { designs.first { $0.name == name }! }
         func judge(useMean: Bool) -> [Check] {
             func ratio(_ r: NodeRecord) -> Double { let e = useMean ? r.epsMean : r.eps; return e > 0 ? r.h / e : (r.h > 0 ? .infinity : 0) }
             // Rounding tolerance: h and eps are sums of ~2^L products of order 1, so 1e-12 absolute.
@@ -147,14 +146,14 @@ public struct BackpropQErrorBound: SingleRunClaim {
             let worstSq = all.filter { (useMean ? $0.epsMean : $0.eps) > 1e-10 }.map { ratio($0) / Double($0.l * $0.l) }.max() ?? .nan
             func example(_ v: [NodeRecord]) -> String { v.first.map { "; e.g. \($0.source), l = \($0.l): h/ε = \(fmt(ratio($0), 4))" } ?? "" }
             return [
-                .exact(design("paper's bound (appendix constant)"), asserts: "h_l <= (3·2^(l-1) - 2) ε at every node of every trained network and construction: no violation",
+                .exact(designs.named("paper's bound (appendix constant)"), asserts: "h_l <= (3·2^(l-1) - 2) ε at every node of every trained network and construction: no violation",
                        values: [Double(vApp.count)],
                        detail: "\(vApp.count) violations among \(all.count) nodes (\(runs) trained networks + 2 constructions); \(fmt((1 - family) * 100, 6))% upper limit on the violation rate \(limit(vApp))\(example(vApp))"),
-                .exact(design("paper's bound (main-text constant)"), asserts: "h_l <= (3·2^l - 2) ε at every node (Eq. 4 as printed; looser): no violation",
+                .exact(designs.named("paper's bound (main-text constant)"), asserts: "h_l <= (3·2^l - 2) ε at every node (Eq. 4 as printed; looser): no violation",
                        values: [Double(vMain.count)], detail: "\(vMain.count) violations among \(all.count) nodes; upper limit on the rate \(limit(vMain))\(example(vMain))"),
-                .exact(design("tighter bound l²"), asserts: "h_l <= l² ε at every node (triangle inequality in L2; tighter than the paper's for l >= 3): no violation",
+                .exact(designs.named("tighter bound l²"), asserts: "h_l <= l² ε at every node (triangle inequality in L2; tighter than the paper's for l >= 3): no violation",
                        values: [Double(vSq.count)], detail: "\(vSq.count) violations; worst h_l / (l² ε) = \(fmt(worstSq, 4))\(example(vSq))"),
-                .exact(design("l² is attained"), asserts: "the aligned construction reaches h_l = l² ε exactly for l = 1..8, so l² is tight and the appendix constant is tight only at l = 1, 2",
+                .exact(designs.named("l² is attained"), asserts: "the aligned construction reaches h_l = l² ε exactly for l = 1..8, so l² is tight and the appendix constant is tight only at l = 1, 2",
                        values: [alignedGap],
                        detail: aligned.sorted { $0.l < $1.l }.map { "l=\($0.l): \(fmt(ratio($0), 6))" }.joined(separator: ", ")),
             ]

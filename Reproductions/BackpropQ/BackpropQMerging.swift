@@ -158,7 +158,6 @@ public struct BackpropQMerging: Claim {
         guard tdUnits.count == Self.tdGraphCount else { throw ClaimError.missingResults("\(tdUnits.count) of \(Self.tdGraphCount) TD units") }
         let family = Registry.familyAlpha
         let designs = self.designs
-        func design(_ name: String) -> SubClaimDesign { designs.first { $0.name == name }! }
         let seeds = Self.seeds(scale), passes = Self.passes(scale), randomCount = Self.randomCount(scale)
         let checkpoints = Self.checkpoints(scale)
         let graphTotal = 4 + randomCount
@@ -168,14 +167,14 @@ public struct BackpropQMerging: Claim {
             let relErrors = td.flatMap(\.finals)
             let merged = checkpoints.indices.map { c in td.reduce(0) { $0 + $1.merged[c] } / Double(td.count) }
             let separate = checkpoints.indices.map { c in td.reduce(0) { $0 + $1.separate[c] } / Double(td.count) }
-            let tdDesign = design("TD on the merged network")
+            let tdDesign = designs.named("TD on the merged network")
             let estimate = IntervalEstimate.mean(relErrors, alpha: tdDesign.alpha(familyAlpha: family))
             return ([
-                .exact(design("spanning trees keep the fixed points"), asserts: "reducing each per-cost network to a chain or shortest-path spanning tree leaves every fixed point equal to the exact Q^f",
+                .exact(designs.named("spanning trees keep the fixed points"), asserts: "reducing each per-cost network to a chain or shortest-path spanning tree leaves every fixed point equal to the exact Q^f",
                        values: [e.worstTree], detail: "max |fixed point - Q^f| = \(fmt(e.worstTree, 3)) over \(graphTotal) graphs"),
-                .exact(design("merged networks are matched"), asserts: "every merge made is matched: each update rule counts each of its cost sources exactly once",
+                .exact(designs.named("merged networks are matched"), asserts: "every merge made is matched: each update rule counts each of its cost sources exactly once",
                        values: [Double(e.illFormed)], detail: "\(e.illFormed) ill-formed merged networks of \(2 * graphTotal)"),
-                .exact(design("merging keeps the fixed points"), asserts: "at every node and sample, the merged Q's fixed point equals Σ_f Q^f of the per-cost networks (exact)",
+                .exact(designs.named("merging keeps the fixed points"), asserts: "at every node and sample, the merged Q's fixed point equals Σ_f Q^f of the per-cost networks (exact)",
                        values: [e.worstMerged], detail: "max |Q_merged - Σ_f Q^f| = \(fmt(e.worstMerged, 3)); all costs wrapped into one (Figure 2(c)): fixed point = E[Σ f | Sc] to \(fmt(e.worstWrapped, 3))"),
                 .decide(tdDesign, asserts: "tabular TD (step 1/n, \(passes) passes) on the merged network ends below 1% relative squared error of Σ_f Q^f (judged at 0.5%)",
                         [estimate], scale: scale, familyAlpha: family,

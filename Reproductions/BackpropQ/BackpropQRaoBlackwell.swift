@@ -91,7 +91,6 @@ public struct BackpropQRaoBlackwell: SingleRunClaim {
         let n = Self.draws[scale: scale.rawValue]
         let family = Registry.familyAlpha
         let designs = self.designs
-        func design(_ name: String) -> SubClaimDesign { designs.first { $0.name == name }! }
         var stream = context.stream("graphs")
         let graphs = BPQ.randomGraphs(graphCount, &stream)
 
@@ -141,14 +140,14 @@ public struct BackpropQRaoBlackwell: SingleRunClaim {
                 for k in truth1.indices { coords[k].append((gq[k] - truth1[k]) / problem.sdQ[k]) }
                 if step % 10_000 == 0 { context.progress(step: step, of: n, mutant ? "mutant" : "") }
             }
-            let meanDesign = design("Monte Carlo mean on Figure 1"), varDesign = design("Monte Carlo on Figure 1")
+            let meanDesign = designs.named("Monte Carlo mean on Figure 1"), varDesign = designs.named("Monte Carlo on Figure 1")
             let means = coords.map { IntervalEstimate.mean($0, alpha: meanDesign.alpha(familyAlpha: family)) }
             let worstK = means.indices.max { abs(means[$0].estimate) < abs(means[$1].estimate) }!
             let inside = means.filter { meanDesign.decide($0.interval) == .reproduced }.count
             return ([
-                .exact(design("same mean"), asserts: "E[score·Q_X] = E[score·F_X] = ∇J exactly on every random SCG (Rao-Blackwellisation keeps the mean)",
+                .exact(designs.named("same mean"), asserts: "E[score·Q_X] = E[score·F_X] = ∇J exactly on every random SCG (Rao-Blackwellisation keeps the mean)",
                        values: [e.maxBias], detail: "max |E[g] - ∇J| over both estimators and \(graphs.count) graphs = \(fmt(e.maxBias, 3))"),
-                .exact(design("never a larger variance"), asserts: "Var(score·Q_X) <= Var(score·F_X) for every parameter of every random SCG (exact): no violation",
+                .exact(designs.named("never a larger variance"), asserts: "Var(score·Q_X) <= Var(score·F_X) for every parameter of every random SCG (exact): no violation",
                        values: [Double(e.violations)],
                        detail: "\(e.violations)/\(e.parameters) parameters violate; median ratio Var_Q/Var_F = \(fmt(Summary.median(e.ratios), 3)), largest = \(fmt(e.ratios.max() ?? .nan, 4)); worst excess \(fmt(e.worstExcess, 2))"),
                 .decide(meanDesign, asserts: "each of the \(truth1.count) coordinates' mean of score·Q_X lies within ±\(fmt(Self.margin)) of its exact sd of ∇J (TOST)",
@@ -168,7 +167,7 @@ public struct BackpropQRaoBlackwell: SingleRunClaim {
         var aa: [Double] = []
         aa.reserveCapacity(n)
         for _ in 0..<n { aa.append(squaredError(fig1.sample(&aaStream), problem.qLocal) / problem.msF) }
-        let varDesign = design("Monte Carlo on Figure 1")
+        let varDesign = designs.named("Monte Carlo on Figure 1")
         let aaControl = AAControl(name: "true Q vs true Q, independent draws", controls: varDesign.name,
                                   estimate: .paired(real.qErrors, aa, alpha: varDesign.alpha(familyAlpha: family)))
 

@@ -167,7 +167,6 @@ public struct BackpropQTD: Claim {
         let checkpoints = Self.checkpoints(scale), lambdas = Self.lambdas, seeds = Self.seeds(scale)
         let family = Registry.familyAlpha
         let designs = self.designs
-        func design(_ name: String) -> SubClaimDesign { designs.first { $0.name == name }! }
         let graphs = results.map(\.result.graph)
         func judge(_ pick: (UnitResult) -> Part) -> (checks: [Check], curve: [Double], biasVar: [[Double]]) {
             let parts = results.map { pick($0.result) }
@@ -178,11 +177,11 @@ public struct BackpropQTD: Claim {
             let bias2 = lambdas.indices.map { l in parts.reduce(0) { $0 + $1.bias2[l] } / n }
             let variance = lambdas.indices.map { l in parts.reduce(0) { $0 + $1.variance[l] } / n }
             let last = lambdas.count - 1
-            let converges = design("tabular TD converges"), rate = design("at the Monte Carlo rate")
+            let converges = designs.named("tabular TD converges"), rate = designs.named("at the Monte Carlo rate")
             let finalEstimate = IntervalEstimate.mean(finals, alpha: converges.alpha(familyAlpha: family))
             let slopeEstimate = IntervalEstimate.mean(slopes, alpha: rate.alpha(familyAlpha: family))
             return ([
-                .exact(design("fixed point is the true Q"), asserts: "the expectation form of the update rules has the exact Q (Eq. 2) as its fixed point on every graph",
+                .exact(designs.named("fixed point is the true Q"), asserts: "the expectation form of the update rules has the exact Q (Eq. 2) as its fixed point on every graph",
                        values: [fixedPointError], detail: "max |fixed point - Q| = \(fmt(fixedPointError, 3)) over \(graphs.count) graphs"),
                 .decide(converges, asserts: "after \(checkpoints.last!) passes (step 1/n) the relative squared error Σ E[(Q_w - Q)^2] / Σ E[Q^2] is below 1% (judged at 0.5%)",
                         [finalEstimate], scale: scale, familyAlpha: family,
@@ -190,14 +189,14 @@ public struct BackpropQTD: Claim {
                 .decide(rate, asserts: "the error falls faster than N^-0.5 (judged at the Monte Carlo rate N^-1 that sampling alone gives)",
                         [slopeEstimate], scale: scale, familyAlpha: family,
                         detail: "mean slope over \(slopes.count) runs: " + Check.describe(slopeEstimate, design: rate)),
-                .exact(design("λ = 1 is the Monte Carlo return"), asserts: "the graph λ-return at λ = 1 equals the sampled sum of the node's costs, for every Q-node and configuration",
+                .exact(designs.named("λ = 1 is the Monte Carlo return"), asserts: "the graph λ-return at λ = 1 equals the sampled sum of the node's costs, for every Q-node and configuration",
                        values: [mcError], detail: "max |G^1 - Σ f| = \(fmt(mcError, 3))"),
-                .exact(design("λ = 0 is one-step TD"), asserts: "the graph λ-return at λ = 0 equals the one-step target R_X (average within a source, sum across sources)",
+                .exact(designs.named("λ = 0 is one-step TD"), asserts: "the graph λ-return at λ = 0 equals the one-step target R_X (average within a source, sum across sources)",
                        values: [oneStepError], detail: "max |G^0 - R_X| = \(fmt(oneStepError, 3))"),
-                .exact(design("λ trades bias for variance"), asserts: "for a partly trained Q_w, the λ-return's exact conditional bias² falls and its variance rises from λ = 0 to λ = 1",
+                .exact(designs.named("λ trades bias for variance"), asserts: "for a partly trained Q_w, the λ-return's exact conditional bias² falls and its variance rises from λ = 0 to λ = 1",
                        values: [bias2[0] - bias2[last], variance[last] - variance[0]],
                        detail: "bias² \(fmt(bias2[0], 3)) -> \(fmt(bias2[last], 2)), variance \(fmt(variance[0], 3)) -> \(fmt(variance[last], 3)) (mean over graphs, summed over Q-nodes)"),
-                .exact(design("λ = 1 is unbiased"), asserts: "the λ-return at λ = 1 has zero conditional bias given the scope (exact)",
+                .exact(designs.named("λ = 1 is unbiased"), asserts: "the λ-return at λ = 1 has zero conditional bias given the scope (exact)",
                        values: [bias2[last]], detail: "bias²(λ = 1) = \(fmt(bias2[last], 2))"),
             ], curve, [bias2, variance])
         }

@@ -304,7 +304,6 @@ public struct BackpropQTechniques: Claim {
         guard let aaStats = results.compactMap(\.result.advantageAA).first, adv.count == Baseline.allCases.count else { throw ClaimError.missingResults("advantage A/A graphs") }
         let family = Registry.familyAlpha
         let designs = self.designs
-        func design(_ name: String) -> SubClaimDesign { designs.first { $0.name == name }! }
         let seeds = Self.seeds(scale), passes = Self.passes(scale), checkpoints = Self.checkpoints(scale)
         let policySeeds = Self.policySeeds[scale: scale.rawValue]
         let policyIterations = Self.policyIterations(scale)
@@ -314,7 +313,7 @@ public struct BackpropQTechniques: Claim {
         let policy = Dictionary(uniqueKeysWithValues: policies.map { ($0.name, $0) })
         let j0 = policies[0].initial
         let improvement = policy[Self.policyMethods[2]]!.finals.map { j0 - $0 }
-        let advDesign = design("advantages reduce variance")
+        let advDesign = designs.named("advantages reduce variance")
 
         /// The checks, with the replay or target curves taken from a mutated variant, or the advantage from a mutant.
         func judge(variant: Variant? = nil, baseline: Baseline = .stateValue) -> [Check] {
@@ -324,7 +323,7 @@ public struct BackpropQTechniques: Claim {
                 if method == .replay && variant == .replaySumsSources { key = Variant.replaySumsSources.rawValue }
                 if method == .slowTarget && variant == .frozenTarget { key = Variant.frozenTarget.rawValue }
                 let finals = runs(key).map { $0.last! }
-                let d = design("\(method.rawValue) converges")
+                let d = designs.named("\(method.rawValue) converges")
                 let e = IntervalEstimate.mean(finals, alpha: d.alpha(familyAlpha: family))
                 checks.append(.decide(d, asserts: "tabular Q-functions trained with \(method.rawValue) (step 1/n^0.7, \(passes) passes) end below \(fmt(Self.bar * 100))% relative squared error of the exact Q on average (judged at \(fmt(Self.sesoi * 100))%)",
                                       [e], scale: scale, familyAlpha: family,
@@ -332,19 +331,19 @@ public struct BackpropQTechniques: Claim {
             }
             let replayKey = variant == .replaySumsSources ? "replay fixed point (mutant)" : "replay fixed point"
             let trackingKey = variant == .frozenTarget ? "tracking (mutant)" : "tracking"
-            checks.append(.exact(design("replay keeps the fixed point"), asserts: "the expected replay target (Eq. 15 with children redrawn, combined by the network's rule) has the exact Q as its fixed point on both learning networks",
+            checks.append(.exact(designs.named("replay keeps the fixed point"), asserts: "the expected replay target (Eq. 15 with children redrawn, combined by the network's rule) has the exact Q as its fixed point on both learning networks",
                                  values: [exactValue(replayKey)], detail: "max |fixed point - Q| = \(fmt(exactValue(replayKey), 3))"))
-            checks.append(.exact(design("slow target follows the learned weights"), asserts: "the target copy moves by θ_t <- θ_t + τ (θ - θ_t), τ = \(fmt(Self.tau)), after every update (Appendix 4.3)",
+            checks.append(.exact(designs.named("slow target follows the learned weights"), asserts: "the target copy moves by θ_t <- θ_t + τ (θ - θ_t), τ = \(fmt(Self.tau)), after every update (Appendix 4.3)",
                                  values: [exactValue(trackingKey)], detail: "max |θ_t - recursion| over 200 updates = \(fmt(exactValue(trackingKey), 3))"))
             let a = adv[Baseline.allCases.firstIndex(of: baseline)!]
             let logRatios = a.ratios.map { log($0) }
             let advEstimate = IntervalEstimate.mean(logRatios, alpha: advDesign.alpha(familyAlpha: family))
-            checks.append(.exact(design("advantages keep the gradient unbiased"), asserts: "E[score·(Q_X - V_X)] = ∇J exactly on every graph",
+            checks.append(.exact(designs.named("advantages keep the gradient unbiased"), asserts: "E[score·(Q_X - V_X)] = ∇J exactly on every graph",
                                  values: [a.maxBias], detail: "max |E[g_A] - ∇J| = \(fmt(a.maxBias, 3)) over \(a.ratios.count) graphs"))
             checks.append(.decide(advDesign, asserts: "the total variance of the gradient estimate falls when Q_X is replaced by A_X = Q_X - E_{X|Pa_X}[Q_X] (mean log ratio < 0 across graphs, judged at a halving)",
                                   [advEstimate], scale: scale, familyAlpha: family,
                                   detail: "median Var_A / Var_Q = \(fmt(Summary.median(a.ratios), 3)); \(a.reduced)/\(a.parameters) parameters not increased; mean log ratio " + Check.describe(advEstimate, design: advDesign)))
-            let alg = design("Algorithm 1 lowers J")
+            let alg = designs.named("Algorithm 1 lowers J")
             let algEstimate = IntervalEstimate.mean(improvement, alpha: alg.alpha(familyAlpha: family))
             checks.append(.decide(alg, asserts: "policy updates with REINFORCE on the learned advantage as local cost lower the exact J on Figure 7 (by at least 0.1)",
                                   [algEstimate], scale: scale, familyAlpha: family,

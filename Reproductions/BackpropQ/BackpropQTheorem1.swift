@@ -53,7 +53,6 @@ public struct BackpropQTheorem1: SingleRunClaim {
         let n = Self.draws[scale: scale.rawValue]
         let family = Registry.familyAlpha
         let designs = self.designs
-        func design(_ name: String) -> SubClaimDesign { designs.first { $0.name == name }! }
         var stream = context.stream("graphs")
         let graphs = BPQ.randomGraphs(graphCount, &stream)
 
@@ -113,13 +112,13 @@ public struct BackpropQTheorem1: SingleRunClaim {
             }
             let worst = biases.max() ?? .nan
             let failing = biases.filter { $0 > 1e-10 }.count
-            let mc = design("Monte Carlo on Figure 7")
+            let mc = designs.named("Monte Carlo on Figure 7")
             let estimates = draws.map { IntervalEstimate.mean($0, alpha: mc.alpha(familyAlpha: family)) }
             let inside = estimates.filter { mc.decide($0.interval) == .reproduced }.count
             let outside = estimates.filter { mc.decide($0.interval) == .notReproduced }.count
             let worstK = estimates.indices.max { abs(estimates[$0].estimate) < abs(estimates[$1].estimate) }!
             return ([
-                .exact(design("exact on random SCGs"), asserts: "max |E[g_Eq.1] - ∇J| <= 1e-10 on every random SCG (exact Q by enumeration)",
+                .exact(designs.named("exact on random SCGs"), asserts: "max |E[g_Eq.1] - ∇J| <= 1e-10 on every random SCG (exact Q by enumeration)",
                        values: [worst],
                        detail: "\(biases.count - failing)/\(biases.count) graphs exact; worst max |E[g] - ∇J| = \(fmt(worst, 3))"),
                 .decide(mc, asserts: "each of the \(truth7.count) coordinates' mean lies within ±\(fmt(Self.margin)) of its exact sd of ∇J (TOST)",
@@ -142,7 +141,7 @@ public struct BackpropQTheorem1: SingleRunClaim {
                             caption: "With the frontier scope of Eq. 1-2 the estimator is exact to rounding (~1e-16) on every graph; dropping the bypass ancestors from the scope biases it on every graph with a bypass (values at 1e-17 are exact zeros).")
         let rows = truth7.indices.map { k in [ "θ_\(k + 1)", fmt(truth7[k], 5), fmt(sd7[k], 4), fmt(real.means[k], 5), fmt(mutant.means[k], 5) ] }
         let mutantBiased = mutantBias.filter { $0 > 1e-10 }.count
-        let mc = design("Monte Carlo on Figure 7")
+        let mc = designs.named("Monte Carlo on Figure 7")
         return Evidence(
             headline: "Eq. 1 is exact on \(realBias.filter { $0 <= 1e-10 }.count)/\(graphs.count) random SCGs (worst \(fmt(realBias.max()!, 2))); dropping the bypass ancestor biases \(mutantBiased)/\(graphs.count) (up to \(fmt(mutantBias.max()!, 3))).",
             setup: [

@@ -194,7 +194,6 @@ public struct HNCABandit: Claim {
         let w = window(s.epochs)
         let family = Registry.familyAlpha
         let designs = self.designs
-        func design(_ name: String) -> SubClaimDesign { designs.first { $0.name == name }! }
 
         var runs: [String: [Int: BanditUnitResult]] = [:]
         for (unit, r) in results { runs[unit.config, default: [:]][unit.index] = r }
@@ -218,7 +217,7 @@ public struct HNCABandit: Claim {
             .paired(a, b, alpha: d.alpha(familyAlpha: family))
         }
         func decide(_ name: String, asserts: String, _ labelled: [(String, IntervalEstimate)]) -> Check {
-            let d = design(name)
+            let d = designs.named(name)
             let detail = labelled.map { "\($0.0): \(Check.describe($0.1, design: d))" }.joined(separator: "; ")
             return .decide(d, asserts: asserts, labelled.map(\.1), scale: scale, familyAlpha: family, detail: detail)
         }
@@ -229,7 +228,7 @@ public struct HNCABandit: Claim {
         for b in [false, true] {
             let labelled = try Self.depths.map { d in
                 ("depth \(d)", paired(try group(d, .hnca, b).map(logVariance), try group(d, .reinforce, b).map(logVariance),
-                                      design("(a) variance, \(b ? "baseline" : "no baseline")")))
+                                      designs.named("(a) variance, \(b ? "baseline" : "no baseline")")))
             }
             checks.append(decide("(a) variance, \(b ? "baseline" : "no baseline")",
                                  asserts: "HNCA's mean gradient variance is below REINFORCE's at every depth (\(b ? "both with" : "both without") baseline), by at least a factor of 2: per seed, mean over epochs of ln(mean gradient variance), HNCA minus REINFORCE on the same seed",
@@ -242,8 +241,8 @@ public struct HNCABandit: Claim {
                 for b in [false, true] {
                     let hn = try group(d, .hnca, b), re = try group(d, .reinforce, b)
                     let tag = "depth \(d), \(b ? "baseline" : "no baseline")"
-                    labelled.append(("train, \(tag)", paired(hn.map(finalTrain), re.map(finalTrain), design("(b) accuracy"))))
-                    labelled.append(("test, \(tag)", paired(hn.map(finalTest), re.map(finalTest), design("(b) accuracy"))))
+                    labelled.append(("train, \(tag)", paired(hn.map(finalTrain), re.map(finalTrain), designs.named("(b) accuracy"))))
+                    labelled.append(("test, \(tag)", paired(hn.map(finalTest), re.map(finalTest), designs.named("(b) accuracy"))))
                 }
             }
             checks.append(decide("(b) accuracy", asserts: "HNCA's final train and test accuracy (mean of the last \(w) epoch(s)) exceed REINFORCE's at every depth, with and without baseline, by at least 5 points (paired by seed)", labelled))
@@ -255,7 +254,7 @@ public struct HNCABandit: Claim {
                 for b in [false, true] {
                     for d in [1, 2] {
                         labelled.append(("\(name(c)), \(b ? "baseline" : "no baseline"), depth \(d) − \(d + 1)",
-                                         paired(try group(d, c, b).map(finalTrain), try group(d + 1, c, b).map(finalTrain), design("(c) depth"))))
+                                         paired(try group(d, c, b).map(finalTrain), try group(d + 1, c, b).map(finalTrain), designs.named("(c) depth"))))
                     }
                 }
             }
@@ -264,18 +263,18 @@ public struct HNCABandit: Claim {
         // (d) Baseline: helps REINFORCE at every depth and HNCA at depths 2 and 3; not HNCA at depth 1.
         do {
             let labelled = try [(HiddenCredit.reinforce, 1), (.reinforce, 2), (.reinforce, 3), (.hnca, 2), (.hnca, 3)].map { c, d in
-                ("\(name(c)), depth \(d)", paired(try group(d, c, true).map(finalTrain), try group(d, c, false).map(finalTrain), design("(d) baseline helps")))
+                ("\(name(c)), depth \(d)", paired(try group(d, c, true).map(finalTrain), try group(d, c, false).map(finalTrain), designs.named("(d) baseline helps")))
             }
             checks.append(decide("(d) baseline helps", asserts: "the baseline raises final train accuracy by at least 2 points for REINFORCE at every depth and for HNCA at depths 2 and 3 (paired by seed)", labelled))
             checks.append(decide("(d) exception", asserts: "with one hidden layer the baseline changes HNCA's final train accuracy by less than 2 points either way (equivalence, paired by seed)",
-                                 [("HNCA, depth 1", paired(try group(1, .hnca, true).map(finalTrain), try group(1, .hnca, false).map(finalTrain), design("(d) exception")))]))
+                                 [("HNCA, depth 1", paired(try group(1, .hnca, true).map(finalTrain), try group(1, .hnca, false).map(finalTrain), designs.named("(d) exception")))]))
         }
 
         // Negative control: the mutant in place of HNCA through sub-claim (a) without baseline, paired
         // with REINFORCE without baseline on the same seeds.
         let mutantLabelled = try Self.depths.map { d in
             ("depth \(d)", paired(try group(d, .hncaSampledOutputOnly, false).map(logVariance), try group(d, .reinforce, false).map(logVariance),
-                                  design("(a) variance, no baseline")))
+                                  designs.named("(a) variance, no baseline")))
         }
         let mutant = NegativeControl(
             name: "credit on the sampled output only",
@@ -295,7 +294,7 @@ public struct HNCABandit: Claim {
             for (metric, f, controlled) in metrics {
                 for target in controlled {
                     aaControls.append(AAControl(name: "\(name(c)) vs \(name(c)) on independent seeds, \(metric) (depth 1, no baseline), at the alpha of \(target)",
-                                                controls: target, estimate: paired(other.map(f), main.map(f), design(target))))
+                                                controls: target, estimate: paired(other.map(f), main.map(f), designs.named(target))))
                 }
             }
         }

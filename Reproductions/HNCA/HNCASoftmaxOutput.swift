@@ -83,19 +83,18 @@ public struct HNCASoftmaxOutput: SingleRunClaim {
 
     func judge(_ hnca: NetworkHNCA, problems: [BanditProblem], mc: [BanditProblem], designs: [SubClaimDesign], scale: Scale, stream: RandomStream) -> Outcome {
         var stream = stream
-        func design(_ name: String) -> SubClaimDesign { designs.first { $0.name == name }! }
         var worstLast = 0.0, worstEarlier = 0.0
         for p in problems {
             let e = Self.posteriorErrors(p.oracle, hnca)
             worstLast = max(worstLast, e.last); worstEarlier = max(worstEarlier, e.earlier)
         }
-        let posterior = Check.exact(design("Eq. 2 posterior from the softmax messages"),
+        let posterior = Check.exact(designs.named("Eq. 2 posterior from the softmax messages"),
             asserts: "for every configuration of \(problems.count) random networks and every unit of the last hidden layer, p q_on / (p q_on + (1 - p) q_off) with q_v = softmax(L + W[:, i](v - x_i))[A] equals P(Φ = on | mb(Φ)) by enumeration (tolerance 1e-10)",
             values: [worstLast],
             detail: "max |posterior from messages - enumerated posterior| = \(fmt(worstLast, 3)) (last hidden layer); \(fmt(worstEarlier, 3)) for earlier layers (Bernoulli children, same construction)")
 
         // Monte Carlo calibration: the residual 1{Phi = on} - P(on | mb) has mean 0.
-        let d = design("Monte Carlo calibration")
+        let d = designs.named("Monte Carlo calibration")
         let alpha = d.alpha(familyAlpha: Registry.familyAlpha)
         let n = d.sampleSize[scale: scale.rawValue]
         var estimates: [IntervalEstimate] = []
@@ -127,7 +126,6 @@ public struct HNCASoftmaxOutput: SingleRunClaim {
         let problems = HNCAProblems.random(HNCAProblems.count(context.scale), stream: &s)
         let mc = HNCAProblems.fixedMonteCarloProblems(claim: id)
         let designs = self.designs
-        func design(_ name: String) -> SubClaimDesign { designs.first { $0.name == name }! }
         var master = context.stream("monte-carlo")
 
         // The fast two-gemm messages vs Appendix D's formula per edge vs recomputation from scratch.
@@ -148,7 +146,7 @@ public struct HNCASoftmaxOutput: SingleRunClaim {
         }
         // The output unit is trained by REINFORCE: its exact moments under HNCA equal REINFORCE's.
         var outputDiff = 0.0
-        let outputNetworks = design("output trained by REINFORCE").sampleSize[scale: context.scale.rawValue]
+        let outputNetworks = designs.named("output trained by REINFORCE").sampleSize[scale: context.scale.rawValue]
         for p in problems.prefix(outputNetworks) {
             let h = p.oracle.moments(of: NetworkHNCA()), r = p.oracle.moments(of: NetworkReinforce())
             let start = p.hiddenParameterCount
@@ -178,7 +176,7 @@ public struct HNCASoftmaxOutput: SingleRunClaim {
         }
         func costCheck(_ m: (rows: [[String]], logPa: [Double], logN: [Double], logCost: [Double])) -> Check {
             let (bPa, bN) = Self.fitTwoSlopes(m.logPa, m.logN, m.logCost)
-            return .exact(design("cost O(|pa| N)"),
+            return .exact(designs.named("cost O(|pa| N)"),
                 asserts: "operations per example of the softmax messages grow as |pa|^a N^b with a and b within 1 ± \(fmt(Self.exponentTolerance)) (log-log least squares over |pa| ∈ {25, 100, 400}, N ∈ {2, 10, 40})",
                 values: [bPa, bN], detail: "fitted exponents: |pa| \(fmt(bPa, 3)), N \(fmt(bN, 3))")
         }
@@ -188,10 +186,10 @@ public struct HNCASoftmaxOutput: SingleRunClaim {
         let cost = costCheck(measured)
         let naiveCost = costCheck(measureCost(.naive))
         let batch = 16
-        let formula = Check.exact(design("fast messages = Appendix D formula = recomputation"),
+        let formula = Check.exact(designs.named("fast messages = Appendix D formula = recomputation"),
             asserts: "the two-gemm messages equal softmax(L + W[:, i](v - x_i))[A] per edge and the from-scratch recomputation on layers of 50 and 120 units (tolerance 1e-10 in log probability)",
             values: [agreement], detail: "max |Δ log q| = \(fmt(agreement, 3))")
-        let reinforce = Check.exact(design("output trained by REINFORCE"),
+        let reinforce = Check.exact(designs.named("output trained by REINFORCE"),
             asserts: "the output layer's exact mean and variance under HNCA equal REINFORCE's (\(outputNetworks) networks)",
             values: [outputDiff], detail: "max difference \(fmt(outputDiff, 2))")
 

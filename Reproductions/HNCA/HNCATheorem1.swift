@@ -82,7 +82,6 @@ public struct HNCATheorem1: SingleRunClaim {
     func judge(_ hnca: any BanditEstimator, problems: [BanditProblem], mc: MonteCarloPlan, designs: [SubClaimDesign], scale: Scale, stream: RandomStream) -> Outcome {
         var stream = stream
         let family = Registry.familyAlpha
-        func design(_ name: String) -> SubClaimDesign { designs.first { $0.name == name }! }
         var violations = 0, checked = 0
         var worst = (excess: -Double.infinity, label: "")
         var ratios: [(Double, UnitEncoding, Bool)] = []
@@ -104,12 +103,12 @@ public struct HNCATheorem1: SingleRunClaim {
                 }
             }
         }
-        let exact = Check.exact(design("exact variances"),
+        let exact = Check.exact(designs.named("exact variances"),
             asserts: "Var(HNCA) ≤ Var(REINFORCE) for each of \(checked) parameters of \(problems.count) random networks, by enumeration: no violation beyond 1e-12 + 1e-9 Var(REINFORCE) (rounding only)",
             values: [Double(violations)],
             detail: "\(violations) violations of \(checked); largest (Var(HNCA) - Var(RE)) / Var(RE) over hidden parameters with Var(RE) > 1e-14 = \(fmt(worst.excess, 3)) (\(worst.label)); output layer (REINFORCE in both) |ΔVar| ≤ \(fmt(outputRatioError, 2))")
 
-        let d = design("Monte Carlo, common random numbers")
+        let d = designs.named("Monte Carlo, common random numbers")
         let alpha = d.alpha(familyAlpha: family)
         let n = d.sampleSize[scale: scale.rawValue]
         var estimates: [IntervalEstimate] = []
@@ -183,7 +182,7 @@ public struct HNCATheorem1: SingleRunClaim {
         guard real.ratios.allSatisfy({ $0.ratio.isFinite }) else { throw ClaimError.nonFinite("variance ratio") }
         var sf = context.stream("known-function-networks")
         let fNets = KnownFunctionProblems.random(KnownFunctionProblems.count(context.scale), stream: &sf)
-        let fDesign = designs.first { $0.name == "Appendix H (f-HNCA) exact variances" }!
+        let fDesign = designs.named("Appendix H (f-HNCA) exact variances")
         let fReal = judgeF(.paper, nets: fNets, design: fDesign), fMutant = judgeF(.realisedNormaliser, nets: fNets, design: fDesign)
 
         func ecdf(_ xs: [Double]) -> (x: [Double], y: [Double]) {

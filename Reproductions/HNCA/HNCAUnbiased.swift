@@ -110,7 +110,6 @@ public struct HNCAUnbiased: SingleRunClaim {
                designs: [SubClaimDesign], scale: Scale, stream: RandomStream) -> Outcome {
         var stream = stream
         let family = Registry.familyAlpha
-        func design(_ name: String) -> SubClaimDesign { designs.first { $0.name == name }! }
         var biases: [Double] = [], sx: [Double] = [], sy: [Double] = []
         var worst = (bias: 0.0, relative: 0.0, label: "")
         for (p, g) in zip(problems, gradients) {
@@ -121,13 +120,13 @@ public struct HNCAUnbiased: SingleRunClaim {
             if b > worst.bias { worst = (b, b / max(size, 1e-300), p.label) }
             sx += g; sy += m.mean
         }
-        let exact = Check.exact(design("exact mean (Eq. 3)"),
+        let exact = Check.exact(designs.named("exact mean (Eq. 3)"),
             asserts: "E[Ĝ_HNCA] = ∂E[R]/∂θ for every parameter of \(problems.count) random networks, by enumeration (tolerance \(fmt(Self.exactTolerance)))",
             values: [worst.bias],
             detail: "max |E[HNCA] - ∇E[R]| = \(fmt(worst.bias, 3)) (\(fmt(worst.relative, 3)) of the largest gradient entry; worst network \(worst.label))")
 
         // Monte Carlo: one TOST interval per coordinate, in units of the coordinate's margin.
-        let d = design("Monte Carlo mean")
+        let d = designs.named("Monte Carlo mean")
         let alpha = d.alpha(familyAlpha: family)
         let n = d.sampleSize[scale: scale.rawValue]
         var estimates: [IntervalEstimate] = []
@@ -161,17 +160,16 @@ public struct HNCAUnbiased: SingleRunClaim {
                 plan f: FunctionPlan, designs: [SubClaimDesign], scale: Scale, stream: RandomStream) -> [Check] {
         var stream = stream
         let family = Registry.familyAlpha
-        func design(_ name: String) -> SubClaimDesign { designs.first { $0.name == name }! }
         var worst = (bias: 0.0, label: "")
         for (net, g) in zip(nets, gradients) {
             let m = KnownFunctionProblems.moments(net, component: nil) { net.fHNCA($0, variant: variant) }
             let b = maxAbsDiff(m.mean, g)
             if b > worst.bias { worst = (b, KnownFunctionProblems.label(net)) }
         }
-        let exact = Check.exact(design("f-HNCA exact mean (Eq. 6)"),
+        let exact = Check.exact(designs.named("f-HNCA exact mean (Eq. 6)"),
             asserts: "E[Ĝ_f-HNCA] = ∂E[f]/∂θ for every parameter of \(nets.count) random known-function networks (f = Σ_k log σ(u_k·φ_k + w_k·φ_(k+1) + c_k)), by enumeration (tolerance \(fmt(Self.exactTolerance)))",
             values: [worst.bias], detail: "max |E[f-HNCA] - ∇E[f]| = \(fmt(worst.bias, 3))\(worst.label.isEmpty ? "" : " (worst network \(worst.label))")")
-        let d = design("f-HNCA Monte Carlo mean")
+        let d = designs.named("f-HNCA Monte Carlo mean")
         let alpha = d.alpha(familyAlpha: family)
         let n = d.sampleSize[scale: scale.rawValue]
         var draws = [[Double]](repeating: [], count: f.gradient.count)
@@ -193,7 +191,6 @@ public struct HNCAUnbiased: SingleRunClaim {
         let problems = HNCAProblems.random(HNCAProblems.count(context.scale), stream: &s)
         let mc = monteCarloPlan(), fPlan = functionPlan()
         let designs = designs(mc, fPlan)
-        func design(_ name: String) -> SubClaimDesign { designs.first { $0.name == name }! }
         let gradients = problems.map(\.oracle.gradient)
 
         // The oracle's exact gradient against central finite differences of the exact objective.
@@ -202,9 +199,9 @@ public struct HNCAUnbiased: SingleRunClaim {
         let reinforceBias = zip(problems, gradients).map { maxAbsDiff($0.oracle.moments(of: NetworkReinforce()).mean, $1) }.max() ?? .nan
         guard fdError.isFinite, reinforceBias.isFinite else { throw ClaimError.nonFinite("exact oracle") }
         let oracleChecks: [Check] = [
-            .exact(design("oracle vs finite differences"), asserts: "the enumerated gradient equals central finite differences (h = 1e-5) of the enumerated E[R] on \(fdCount) networks (tolerance \(fmt(Self.finiteDifferenceTolerance)))",
+            .exact(designs.named("oracle vs finite differences"), asserts: "the enumerated gradient equals central finite differences (h = 1e-5) of the enumerated E[R] on \(fdCount) networks (tolerance \(fmt(Self.finiteDifferenceTolerance)))",
                    values: [fdError], detail: "max |∇ - FD| = \(fmt(fdError, 3))"),
-            .exact(design("REINFORCE exact mean"), asserts: "REINFORCE is unbiased on the same networks (the oracle's reference)",
+            .exact(designs.named("REINFORCE exact mean"), asserts: "REINFORCE is unbiased on the same networks (the oracle's reference)",
                    values: [reinforceBias], detail: "max |E[REINFORCE] - ∇E[R]| = \(fmt(reinforceBias, 3))"),
         ]
 
@@ -247,7 +244,7 @@ public struct HNCAUnbiased: SingleRunClaim {
         }
         let worst = real.exactBias.max() ?? .nan
         let n = Self.draws[scale: context.scale.rawValue]
-        let mcDesign = design("Monte Carlo mean")
+        let mcDesign = designs.named("Monte Carlo mean")
         return Evidence(
             headline: "Exact max |E[HNCA] - ∇E[R]| = \(fmt(worst, 2)) over \(problems.count) random networks (f-HNCA: \(fReal[0].detail.replacingOccurrences(of: "max ", with: "").components(separatedBy: " (worst")[0])); \(real.equivalent)/\(mc.count) Monte Carlo coordinates inside their margins (10% of the exact gradient, floor 5% of its norm).",
             setup: [

@@ -180,7 +180,6 @@ public struct LectureConcrete: SingleRunClaim {
         let n = Self.sampleSizes[scale: context.scale.rawValue]
         let family = Registry.familyAlpha
         let designs = self.designs
-        func design(_ name: String) -> SubClaimDesign { designs.first { $0.name == name }! }
         let N = Self.names
         let low = 0, high = temperatures.count - 1, qLowIndex = lowestQuadrature
         let exactNorm = exact.reduce(0) { $0 + $1 * $1 }.squareRoot()
@@ -196,17 +195,17 @@ public struct LectureConcrete: SingleRunClaim {
                 min(1 - a.biasNorm / b.biasNorm, a.traceVariance / b.traceVariance - 1)
             }
             var checks: [Check] = [
-                .exact(design(N.oracle), asserts: "the enumerated gradient of E[f(b)] matches central finite differences of the exact objective",
+                .exact(designs.named(N.oracle), asserts: "the enumerated gradient of E[f(b)] matches central finite differences of the exact objective",
                        values: [oracleError], detail: "max |enumeration - finite difference| = \(fmt(oracleError, 2)); |∇E[f]| = \(fmt(exactNorm))"),
-                .exact(design(N.converged), asserts: "4- and 6-point panels agree and the mass is 1 to within 1e-6 at every covered τ",
+                .exact(designs.named(N.converged), asserts: "4- and 6-point panels agree and the mass is 1 to within 1e-6 at every covered τ",
                        values: [converged], detail: "max quadrature error \(fmt(quadrature.map(\.error).max()!, 2)), max |mass - 1| = \(fmt(quadrature.map { abs($0.mass - 1) }.max()!, 2))"),
-                .exact(design(N.biased), asserts: "|E[g_τ] - ∇E[f(b)]| at τ = 0.5 exceeds 5% of |∇E[f(b)]| (quadrature)",
+                .exact(designs.named(N.biased), asserts: "|E[g_τ] - ∇E[f(b)]| at τ = 0.5 exceeds 5% of |∇E[f(b)]| (quadrature)",
                        values: [qMid.biasNorm], detail: "|bias(0.5)| = \(fmt(qMid.biasNorm, 4)) vs SESOI \(fmt(Self.biasedFraction * exactNorm, 4)); mean (" + qMid.mean.map { fmt($0, 4) }.joined(separator: ", ") + ") vs exact (" + exact.map { fmt($0, 4) }.joined(separator: ", ") + ")"),
-                .exact(design(N.shrinks), asserts: "the bias at τ = \(fmt(qLow.temperature, 3)) is at most half the bias at τ = 5 (quadrature)",
+                .exact(designs.named(N.shrinks), asserts: "the bias at τ = \(fmt(qLow.temperature, 3)) is at most half the bias at τ = 5 (quadrature)",
                        values: [1 - qLow.biasNorm / qHigh.biasNorm], detail: "|bias| = \(fmt(qLow.biasNorm, 4)) at τ = \(fmt(qLow.temperature, 3)) vs \(fmt(qHigh.biasNorm, 4)) at τ = 5: reduction \(fmt(1 - qLow.biasNorm / qHigh.biasNorm, 3))"),
-                .exact(design(N.grows), asserts: "tr Var at τ = \(fmt(qLow.temperature, 3)) is at least twice tr Var at τ = 5 (quadrature)",
+                .exact(designs.named(N.grows), asserts: "tr Var at τ = \(fmt(qLow.temperature, 3)) is at least twice tr Var at τ = 5 (quadrature)",
                        values: [qLow.traceVariance / qHigh.traceVariance], detail: "tr Var = \(fmt(qLow.traceVariance, 4)) at τ = \(fmt(qLow.temperature, 3)) vs \(fmt(qHigh.traceVariance, 4)) at τ = 5: ratio \(fmt(qLow.traceVariance / qHigh.traceVariance, 4))"),
-                .exact(design(N.monotone), asserts: "at every step down the grid the bias falls and the variance rises by at least 5% (quadrature)",
+                .exact(designs.named(N.monotone), asserts: "at every step down the grid the bias falls and the variance rises by at least 5% (quadrature)",
                        values: [steps.min()!], detail: "smallest relative change per step \(fmt(steps.min()!, 3)) (steps: " + steps.map { fmt($0, 3) }.joined(separator: ", ") + ")"),
             ]
 
@@ -245,7 +244,7 @@ public struct LectureConcrete: SingleRunClaim {
                 moments.append(Moments(mean: mean, covariance: cov, biasNorm: norm, biasSE: (projected / nd).squareRoot()))
             }
             // Bias at tau = 0.05: one equivalence interval per coordinate.
-            let mcBias = design(N.mcBias)
+            let mcBias = designs.named(N.mcBias)
             let biasEstimates = (0..<K).map { i in IntervalEstimate.mean(keptLow.map { $0[i] - exact[i] }, alpha: mcBias.alpha(familyAlpha: family)) }
             checks.append(.decide(mcBias, asserts: "each coordinate of E[g_0.05] - ∇E[f(b)] lies within ±\(fmt(mcBias.sesoi, 3)), so |bias(0.05)| <= |bias(5)| / 2 (TOST per coordinate)",
                                   biasEstimates, scale: context.scale, familyAlpha: family,
@@ -255,7 +254,7 @@ public struct LectureConcrete: SingleRunClaim {
             let lowMean = moments[low].mean
             let lowDeviation = keptLow.map { LectureStatistics.squaredError($0, lowMean) }
             let difference = (0..<n).map { lowDeviation[$0] - LectureStatistics.squaredError(keptQ[$0], qLow.mean) }
-            let mcVariance = design(N.mcVariance)
+            let mcVariance = designs.named(N.mcVariance)
             let varianceEstimate = IntervalEstimate.mean(difference, alpha: mcVariance.alpha(familyAlpha: family))
             checks.append(.decide(mcVariance, asserts: "tr Var(g_0.05) - tr Var(g_0.2) exceeds the exact tr Var(g_0.2) (paired on common Gumbels)",
                                   [varianceEstimate], scale: context.scale, familyAlpha: family,
@@ -278,7 +277,7 @@ public struct LectureConcrete: SingleRunClaim {
         let aaMeans = aaDraws.map { d in (0..<K).map { i in d.reduce(0) { $0 + $1[i] } / Double(n) } }
         let aaDifference = (0..<n).map { LectureStatistics.squaredError(aaDraws[0][$0], aaMeans[0]) - LectureStatistics.squaredError(aaDraws[1][$0], aaMeans[1]) }
         let aaControl = AAControl(name: "τ = 0.05 against τ = 0.05 on independent Gumbels", controls: N.mcVariance,
-                                  estimate: .mean(aaDifference, alpha: design(N.mcVariance).alpha(familyAlpha: family)))
+                                  estimate: .mean(aaDifference, alpha: designs.named(N.mcVariance).alpha(familyAlpha: family)))
 
         func clampLow(_ x: Double, _ y: Double) -> Double { max(x, y / 10) }
         let bias = real.moments.map(\.biasNorm), se = real.moments.map(\.biasSE), variance = real.moments.map(\.traceVariance)

@@ -135,7 +135,6 @@ public struct LectureControlVariates: SingleRunClaim {
         let family = Registry.familyAlpha
         let model = exactModel
         let designs = self.designs
-        func design(_ name: String) -> SubClaimDesign { designs.first { $0.name == name }! }
         let exactGradient = model.gradient
         let aStar = model.aStar, factor = model.factor, varG = model.varG
         let varianceCurve: (Double) -> Double = { a in ControlVariate.variance(scale: a, estimateVariance: varG, covariance: model.cov, controlVariance: model.varC) }
@@ -160,8 +159,8 @@ public struct LectureControlVariates: SingleRunClaim {
             }
             guard draws.allSatisfy({ $0.allSatisfy(\.isFinite) }) else { throw ClaimError.nonFinite("control-variate estimate") }
             let sq = draws.map { $0.map(squaredError) }
-            let means = design("Monte Carlo means"), reduce = design("positive correlation reduces variance (a = 1)")
-            let increase = design("negative correlation with a = 1 increases variance"), atStar = design("factor 1 - ρ² at a*")
+            let means = designs.named("Monte Carlo means"), reduce = designs.named("positive correlation reduces variance (a = 1)")
+            let increase = designs.named("negative correlation with a = 1 increases variance"), atStar = designs.named("factor 1 - ρ² at a*")
             let meanEstimates = (0..<4).map { i in IntervalEstimate.mean(draws[i].map { $0 - exactGradient }, alpha: means.alpha(familyAlpha: family)) }
             let reduceEstimate = IntervalEstimate.paired(sq[0], sq[1], alpha: reduce.alpha(familyAlpha: family))
             let increaseEstimate = IntervalEstimate.paired(sq[3], sq[0], alpha: increase.alpha(familyAlpha: family))
@@ -172,15 +171,15 @@ public struct LectureControlVariates: SingleRunClaim {
             let mcCov = zip(draws[0], cs).reduce(0) { $0 + ($1.0 - sg.mean) * ($1.1 - sc.mean) } / Double(n - 1)
             let estimatedScale = mcCov / sc.variance
             let checks: [Check] = [
-                .exact(design("exact: no change of mean"), asserts: "quadrature means of g and of the three controlled estimators equal the exact gradient, and E[c] = f'(μ) (|error| < 1e-10)",
+                .exact(designs.named("exact: no change of mean"), asserts: "quadrature means of g and of the three controlled estimators equal the exact gradient, and E[c] = f'(μ) (|error| < 1e-10)",
                        values: [exactBias], detail: "max |E[g_new] - ∇| = \(fmt(exact.maxBias(against: .init(repeating: exactGradient, count: 4)), 2)); |E[c] - f'(μ)| = \(fmt(model.controlMeanError, 2))"),
-                .exact(design("exact: factor 1 - ρ² at a*"), asserts: "Var(g_a*) / Var(g) = 1 - ρ² (quadrature)",
+                .exact(designs.named("exact: factor 1 - ρ² at a*"), asserts: "Var(g_a*) / Var(g) = 1 - ρ² (quadrature)",
                        values: [abs(exactFactor - factor)],
                        detail: "ρ = \(fmt(model.rho)), a* = \(fmt(aStar)); Var(g_a*) / Var(g) = \(fmt(exact.variance[2])) / \(fmt(exact.variance[0])) = \(fmt(exactFactor)) vs 1 - ρ² = \(fmt(factor))"),
-                .exact(design("exact: corr > 0 with a = 1 reduces variance"), asserts: "Var(g - (c - E c)) < 0.9 Var(g) (corr(g, c) = \(fmt(model.rho, 3)) > 0; quadrature)",
+                .exact(designs.named("exact: corr > 0 with a = 1 reduces variance"), asserts: "Var(g - (c - E c)) < 0.9 Var(g) (corr(g, c) = \(fmt(model.rho, 3)) > 0; quadrature)",
                        values: [exact.variance[1] / exact.variance[0]],
                        detail: "Var(g_a=1) / Var(g) = \(fmt(exact.variance[1])) / \(fmt(exact.variance[0])) = \(fmt(exact.variance[1] / exact.variance[0], 4))"),
-                .exact(design("exact: negative correlation with a = 1 increases variance"), asserts: "Var(g + (c - E c)) > 1.1 Var(g) (corr(g, -c) < 0; quadrature)",
+                .exact(designs.named("exact: negative correlation with a = 1 increases variance"), asserts: "Var(g + (c - E c)) > 1.1 Var(g) (corr(g, -c) < 0; quadrature)",
                        values: [exact.variance[3] / exact.variance[0]],
                        detail: "Var(g_-c) / Var(g) = \(fmt(exact.variance[3])) / \(fmt(exact.variance[0])) = \(fmt(exact.variance[3] / exact.variance[0], 4))"),
                 .decide(means, asserts: "each estimator's mean lies within ±\(fmt(means.sesoi, 3)) of the exact gradient \(fmt(exactGradient)) (TOST, one interval per estimator)",
@@ -214,11 +213,11 @@ public struct LectureControlVariates: SingleRunClaim {
         }
         let aaControls = [
             AAControl(name: "g against g on independent eps", controls: "positive correlation reduces variance (a = 1)",
-                      estimate: .mean(aa[0], alpha: design("positive correlation reduces variance (a = 1)").alpha(familyAlpha: family))),
+                      estimate: .mean(aa[0], alpha: designs.named("positive correlation reduces variance (a = 1)").alpha(familyAlpha: family))),
             AAControl(name: "g_-c against g_-c on independent eps", controls: "negative correlation with a = 1 increases variance",
-                      estimate: .mean(aa[1], alpha: design("negative correlation with a = 1 increases variance").alpha(familyAlpha: family))),
+                      estimate: .mean(aa[1], alpha: designs.named("negative correlation with a = 1 increases variance").alpha(familyAlpha: family))),
             AAControl(name: "g_a* against g_a* on independent eps", controls: "factor 1 - ρ² at a*",
-                      estimate: .mean(aa[2], alpha: design("factor 1 - ρ² at a*").alpha(familyAlpha: family))),
+                      estimate: .mean(aa[2], alpha: designs.named("factor 1 - ρ² at a*").alpha(familyAlpha: family))),
         ]
 
         let grid = stride(from: -1.5, through: 2.5, by: 0.05).map { $0 }

@@ -79,7 +79,6 @@ public struct LectureReinforce: SingleRunClaim {
         let n = Self.sampleSizes[scale: context.scale.rawValue]
         let family = Registry.familyAlpha
         let designs = self.designs
-        func design(_ name: String) -> SubClaimDesign { designs.first { $0.name == name }! }
 
         func judge(mutant: Bool, stream: RandomStream) throws -> (checks: [Check], draws: [[Double]]) {
             var stream = stream
@@ -97,17 +96,17 @@ public struct LectureReinforce: SingleRunClaim {
             guard draws.allSatisfy({ $0.allSatisfy(\.isFinite) }) else { throw ClaimError.nonFinite("REINFORCE sample") }
             let ratio = exact.variance.reduce(0, +) / signal
             var checks: [Check] = [
-                .exact(design("exact variance"), asserts: "tr Var(g) > |∇E[f]|^2 by enumeration (the noise outweighs the signal)",
+                .exact(designs.named("exact variance"), asserts: "tr Var(g) > |∇E[f]|^2 by enumeration (the noise outweighs the signal)",
                        values: [ratio], detail: "tr Var(g) / |∇|^2 = \(fmt(ratio, 3))"),
-                .exact(design("exact mean"), asserts: "E[g] = ∇E[f] by enumeration of all 2^3 samples",
+                .exact(designs.named("exact mean"), asserts: "E[g] = ∇E[f] by enumeration of all 2^3 samples",
                        values: [bias], detail: "max |E[g] - ∇E[f]| = \(fmt(bias, 3))"),
             ]
             for i in logits.indices {
-                let d = design("Monte Carlo mean g\(i + 1)")
+                let d = designs.named("Monte Carlo mean g\(i + 1)")
                 checks.append(.decide(d, asserts: "the mean of g_\(i + 1) lies within ±\(fmt(d.sesoi, 3)) of the exact \(fmt(closedForm[i], 4)) (TOST)",
                                       [.mean(draws[i], alpha: d.alpha(familyAlpha: family))], scale: context.scale, familyAlpha: family))
             }
-            let high = design("high variance")
+            let high = designs.named("high variance")
             checks.append(.decide(high, asserts: "the noise outweighs the signal: E|g - g*|^2 - |g*|^2 > 0, by at least |g*|^2",
                                   [.mean(excesses, alpha: high.alpha(familyAlpha: family))], scale: context.scale, familyAlpha: family))
             // Shift the draws back for the figure.

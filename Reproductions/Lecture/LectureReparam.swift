@@ -138,7 +138,6 @@ public struct LectureReparam: SingleRunClaim {
         let fs = Self.functions
         let model = exactModel
         let designs = self.designs
-        func design(_ name: String) -> SubClaimDesign { designs.first { $0.name == name }! }
         let exactGradients = model.gradients
         let exactReinforce = model.reinforce
 
@@ -154,9 +153,9 @@ public struct LectureReparam: SingleRunClaim {
             }
             let exactTraces = fs.indices.map { (exactReparam[$0].variance.reduce(0, +), exactReinforce[$0].variance.reduce(0, +)) }
             var checks: [Check] = [
-                .exact(design("exact means"), asserts: "quadrature means of both estimators equal the closed-form gradient for every f (relative error < 1e-9)",
+                .exact(designs.named("exact means"), asserts: "quadrature means of both estimators equal the closed-form gradient for every f (relative error < 1e-9)",
                        values: [meanError], detail: "max relative |E[g] - ∇E[f]| = \(fmt(meanError, 2))"),
-                .exact(design("exact variance ordering"), asserts: "tr Var(reparam) < 0.5 tr Var(REINFORCE) for every f (quadrature)",
+                .exact(designs.named("exact variance ordering"), asserts: "tr Var(reparam) < 0.5 tr Var(REINFORCE) for every f (quadrature)",
                        values: [exactTraces.map { $0.0 / $0.1 }.max()!],
                        detail: zip(fs, exactTraces).map { "\($0.name): \(fmt($1.0, 3)) vs \(fmt($1.1, 3))" }.joined(separator: "; ")),
             ]
@@ -177,13 +176,13 @@ public struct LectureReparam: SingleRunClaim {
                 context.progress(step: k + 1, of: fs.count, mutant ? "mutant" : "")
                 guard (p + r).allSatisfy({ $0.allSatisfy(\.isFinite) }) else { throw ClaimError.nonFinite("estimate for f = \(fn.name)") }
                 for i in 0..<2 {
-                    let d = design(Self.meanName(fn, i))
+                    let d = designs.named(Self.meanName(fn, i))
                     let e = IntervalEstimate.mean(p[i].map { $0 - exactGradients[k][i] }, alpha: d.alpha(familyAlpha: family))
                     checks.append(.decide(d, asserts: "the reparameterisation mean of ∂/∂\(Self.coordinateNames[i]) lies within ±\(fmt(d.sesoi, 3)) of the exact \(fmt(exactGradients[k][i], 4)) (TOST)",
                                           [e], scale: context.scale, familyAlpha: family,
                                           detail: "mean \(fmt(e.estimate + exactGradients[k][i], 5)) vs exact \(fmt(exactGradients[k][i], 5)); bias " + Check.describe(e, design: d)))
                 }
-                let d = design(Self.varianceName(fn))
+                let d = designs.named(Self.varianceName(fn))
                 let e = IntervalEstimate.mean(excess, alpha: d.alpha(familyAlpha: family))
                 reparamMC.append([Summary(p[0]).mean, Summary(p[1]).mean, Summary(p[0]).variance + Summary(p[1]).variance])
                 reinforceMC.append([Summary(r[0]).mean, Summary(r[1]).mean, Summary(r[0]).variance + Summary(r[1]).variance])
@@ -207,7 +206,7 @@ public struct LectureReparam: SingleRunClaim {
                 LectureStatistics.squaredError(reinforce(fn, eps: a.normal()), exactGradients[k])
                     - LectureStatistics.squaredError(reinforce(fn, eps: b.normal()), exactGradients[k])
             }
-            let d = design(Self.varianceName(fn))
+            let d = designs.named(Self.varianceName(fn))
             aaControls.append(AAControl(name: "REINFORCE against REINFORCE on independent eps, f = \(fn.name)", controls: d.name,
                                         estimate: .mean(xs, alpha: d.alpha(familyAlpha: family))))
         }

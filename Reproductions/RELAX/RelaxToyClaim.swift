@@ -102,7 +102,6 @@ public struct RelaxToyClaim: Claim {
         func runs(_ m: RelaxToyMethod, _ t: Double) -> [RelaxToyRun] { runs(Self.config(m, t)) }
         let family = Registry.familyAlpha
         let designs = self.designs
-        func design(_ name: String) -> SubClaimDesign { designs.first { $0.name == name }! }
         func successes(_ r: [RelaxToyRun], _ threshold: Double = Self.successTheta) -> Int { r.filter { $0.finalTheta < threshold }.count }
         func frac(_ r: [RelaxToyRun]) -> String { "\(successes(r))/\(r.count)" }
 
@@ -114,8 +113,8 @@ public struct RelaxToyClaim: Claim {
 
         /// The t = 0.499 checks with `learner` in RELAX's role (the real RELAX or the mutant).
         func hardChecks(_ learner: [RelaxToyRun]) -> [Check] {
-            let dFind = design("RELAX finds theta -> 0"), dFail = design("REINFORCE and REBAR fail")
-            let dLoss = design("lower final loss"), dVar = design("lower gradient variance")
+            let dFind = designs.named("RELAX finds theta -> 0"), dFail = designs.named("REINFORCE and REBAR fail")
+            let dLoss = designs.named("lower final loss"), dVar = designs.named("lower gradient variance")
             let aFind = dFind.alpha(familyAlpha: family), aFail = dFail.alpha(familyAlpha: family)
             let aLoss = dLoss.alpha(familyAlpha: family), aVar = dVar.alpha(familyAlpha: family)
             let lossVs = [rf, rb].map { IntervalEstimate.paired(learner.map(\.finalLoss), $0.map(\.finalLoss), alpha: aLoss) }
@@ -138,7 +137,7 @@ public struct RelaxToyClaim: Claim {
             ]
         }
         var checks = hardChecks(relaxRuns)
-        let dPos = design("positive control t = 0.45"), aPos = dPos.alpha(familyAlpha: family)
+        let dPos = designs.named("positive control t = 0.45"), aPos = dPos.alpha(familyAlpha: family)
         let easy = Self.mainMethods.map { runs($0, Self.easyTarget) }
         checks.append(.decide(dPos, asserts: "at REBAR's t = 0.45 a clear majority of the seeds of every method end with theta < 0.1 (Clopper-Pearson)",
                               easy.map { .rate(successes: successes($0), trials: $0.count, alpha: aPos) }, scale: scale, familyAlpha: family,
@@ -149,9 +148,9 @@ public struct RelaxToyClaim: Claim {
                                      checks: hardChecks(mutantRuns))
         // A/A: RELAX against RELAX on independent seeds, through the paired interval at the design's alpha.
         let aaLoss = AAControl(name: "RELAX vs RELAX (independent seeds): final loss", controls: "lower final loss",
-                               estimate: .paired(relaxRuns.map(\.finalLoss), aaRuns.map(\.finalLoss), alpha: design("lower final loss").alpha(familyAlpha: family)))
+                               estimate: .paired(relaxRuns.map(\.finalLoss), aaRuns.map(\.finalLoss), alpha: designs.named("lower final loss").alpha(familyAlpha: family)))
         let aaVar = AAControl(name: "RELAX vs RELAX (independent seeds): mean log Var(g)", controls: "lower gradient variance",
-                              estimate: .paired(relaxRuns.map(\.meanLogVariance), aaRuns.map(\.meanLogVariance), alpha: design("lower gradient variance").alpha(familyAlpha: family)))
+                              estimate: .paired(relaxRuns.map(\.meanLogVariance), aaRuns.map(\.meanLogVariance), alpha: designs.named("lower gradient variance").alpha(familyAlpha: family)))
 
         // Figures like Figure 1: loss and log variance along training (mean over seeds), learned relaxation.
         func meanCurve(_ r: [RelaxToyRun], _ key: KeyPath<RelaxToyRun, [Double]>) -> [Double] {
@@ -208,7 +207,7 @@ public struct RelaxToyClaim: Claim {
             }
             for (name, r) in configs {
                 let mid = r.compactMap { atStep($0, midStep) }
-                let ci = IntervalEstimate.rate(successes: successes(r), trials: r.count, alpha: design("RELAX finds theta -> 0").alpha(familyAlpha: family)).interval
+                let ci = IntervalEstimate.rate(successes: successes(r), trials: r.count, alpha: designs.named("RELAX finds theta -> 0").alpha(familyAlpha: family)).interval
                 rows.append(["\(t)", name, "\(successes(r))/\(r.count) [\(fmt(ci.lower, 3)), \(fmt(ci.upper, 3))]", "\(successes(r, 0.05))/\(r.count)",
                              mid.isEmpty ? "-" : "\(mid.filter { $0 < Self.successTheta }.count)/\(mid.count)",
                              fmt(Summary.median(r.map(\.finalTheta)), 3), fmt(r.map(\.finalLoss).mean, 6), fmt(r.map(\.meanLogVariance).mean, 3)])

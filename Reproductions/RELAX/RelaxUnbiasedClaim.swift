@@ -84,7 +84,6 @@ public struct RelaxUnbiasedClaim: SingleRunClaim {
         let family = Registry.familyAlpha
         let n = Self.sampleSizes[scale: context.scale.rawValue]
         let designs = self.designs
-        func design(_ name: String) -> SubClaimDesign { designs.first { $0.name == name }! }
         let mc = Self.monteCarloConfig
         let mcExact = Self.monteCarloGradient
 
@@ -100,13 +99,13 @@ public struct RelaxUnbiasedClaim: SingleRunClaim {
                     let m = RelaxVariant.moments(variant, a: c.a, f: c.f, net: c.net, rebar: c.rebar, jacobian: false)
                     worst = max(worst, abs(m.mean - c.f.exactGradient(logits: [c.a])[0]))
                 }
-                exactChecks.append(.exact(design(Self.exactName(checkedAs)),
+                exactChecks.append(.exact(designs.named(Self.exactName(checkedAs)),
                                           asserts: "E[g] = dE[f]/da by quadrature over (u, v), for each of \(configs.count) random (a, t, surrogate, tau, eta, lambda)",
                                           values: [worst], detail: "\(variant.rawValue): max |E[g] - exact| = \(fmt(worst, 3)) (tolerance \(fmt(Self.tolerance)))"))
                 let exactMoments = Self.exactMoments(variant)
                 let draws = (0..<n).map { RelaxVariant.evaluate(variant, a: mc.a, u: u[$0], v: v[$0], f: mc.f, net: mc.net, rebar: mc.rebar, jacobian: false).gradient[0] }
                 guard draws.allSatisfy(\.isFinite) else { throw ClaimError.nonFinite("\(variant.rawValue) sample") }
-                let d = design(Self.monteCarloName(checkedAs))
+                let d = designs.named(Self.monteCarloName(checkedAs))
                 let estimate = IntervalEstimate.mean(draws.map { $0 - mcExact }, alpha: d.alpha(familyAlpha: family))
                 mcChecks.append(.decide(d, asserts: "the mean of \(n) draws lies within ±\(fmt(d.sesoi, 3)) of the exact gradient \(fmt(mcExact, 4)) (TOST)",
                                         [estimate], scale: context.scale, familyAlpha: family,
@@ -131,7 +130,7 @@ public struct RelaxUnbiasedClaim: SingleRunClaim {
             BinaryConcrete(logTemperature: log(0.5)).estimate(mc.f, logits: [mc.a], u: $0)
         }[0]
         let worstReal = real.rows.map { Double($0[1]) ?? .nan }.max() ?? .nan
-        let mcPlans = Self.variants.map { design(Self.monteCarloName($0)).plan(scale: context.scale.rawValue, familyAlpha: family) }
+        let mcPlans = Self.variants.map { designs.named(Self.monteCarloName($0)).plan(scale: context.scale.rawValue, familyAlpha: family) }
         return Evidence(
             headline: "Largest |E[g] - exact gradient| over \(configs.count) random settings: \(fmt(worstReal, 2)) (REINFORCE, LAX, REBAR, RELAX); all three mutants are biased.",
             setup: [

@@ -112,7 +112,6 @@ public struct RelaxVarianceGradientClaim: SingleRunClaim {
         let family = Registry.familyAlpha
         let n = Self.sampleSizes[scale: context.scale.rawValue]
         let designs = self.designs
-        func design(_ name: String) -> SubClaimDesign { designs.first { $0.name == name }! }
         let mc = Self.monteCarloConfig
         let mcParameters = Self.monteCarloParameters
 
@@ -130,7 +129,7 @@ public struct RelaxVarianceGradientClaim: SingleRunClaim {
                         if variant == variants[0].variant && c.a == configs[0].a { curve.append((fd[p], e[p])) }
                     }
                 }
-                checks.append(.exact(design(Self.exactName(checkedAs)),
+                checks.append(.exact(designs.named(Self.exactName(checkedAs)),
                                      asserts: "E[d g^2/dphi] (quadrature) equals central finite differences of the exact Var(g) for every parameter, in each of \(configs.count) random settings",
                                      values: [worst], detail: "\(variant.rawValue): max relative difference \(fmt(worst, 3)) (tolerance \(fmt(Self.tolerance)); step \(fmt(Self.step)))"))
                 rows.append([variant.rawValue, "\(configs.count)", fmt(worst, 3)])
@@ -149,7 +148,7 @@ public struct RelaxVarianceGradientClaim: SingleRunClaim {
             guard draws.allSatisfy({ $0.allSatisfy(\.isFinite) }) else { throw ClaimError.nonFinite("variance gradient sample") }
             var means: [Double] = []
             for k in mcParameters.indices {
-                let d = design(Self.monteCarloName(k))
+                let d = designs.named(Self.monteCarloName(k))
                 let estimate = IntervalEstimate.mean(draws[k], alpha: d.alpha(familyAlpha: family))
                 means.append(estimate.estimate + fd[k])
                 checks.append(.decide(d, asserts: "the mean of \(n) single-sample d g^2/dφ lies within ±\(fmt(d.sesoi, 3)) of the exact dVar/dφ (TOST)",
@@ -176,7 +175,7 @@ public struct RelaxVarianceGradientClaim: SingleRunClaim {
         }
         let xs = real.curve.map(\.0), ys = real.curve.map(\.1)
         let lo = min(xs.min() ?? 0, ys.min() ?? 0), hi = max(xs.max() ?? 1, ys.max() ?? 1)
-        let mcPlans = mcParameters.indices.map { design(Self.monteCarloName($0)).plan(scale: context.scale.rawValue, familyAlpha: family) }
+        let mcPlans = mcParameters.indices.map { designs.named(Self.monteCarloName($0)).plan(scale: context.scale.rawValue, familyAlpha: family) }
         return Evidence(
             headline: "E[d g^2/dphi] matches finite differences of the exact variance to \(fmt(real.rows.map { Double($0[2]) ?? .nan }.max() ?? .nan, 2)) (relative) for RELAX, REBAR and LAX; both mutants fail.",
             setup: [

@@ -90,7 +90,7 @@ public struct CostEstimator: Sendable {
             for seed in seedFolders(store, scale) {
                 var found = false
                 for u in units {
-                    guard let s = store.readNumber(store.timingURL(claim: claim.id, scale: scale, seed: seed, unit: u)) else { continue }
+                    guard let s = store.coreSeconds(claim: claim.id, scale: scale, seed: seed, unit: u) else { continue }
                     out.append(Measurement(unit: u, seconds: s, peakBytes: store.readNumber(store.memoryURL(claim: claim.id, scale: scale, seed: seed, unit: u))))
                     found = true
                 }

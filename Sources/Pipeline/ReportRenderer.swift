@@ -95,6 +95,7 @@ public struct ReportRenderer: Sendable {
         md += "- Units run: \(meta.units); total run time: \(String(format: "%.1f", meta.seconds)) s\n"
         md += "- Data: \(meta.datasets.joined(separator: "; "))\n"
         md += "- Code revision: \(meta.revisions.joined(separator: ", "))\n"
+        if let kernels = meta.blasKernels, !kernels.isEmpty { md += "- BLAS kernels: \(kernels.joined(separator: ", ")) (results are bit-reproducible under one kernel set)\n" }
         for s in evidence.setup { md += "- \(s)\n" }
         md += "\n"
 

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The record of one unit's run: its identity (seed, scale, data set, git revision) and result.
+/// The record of one unit's run: its identity (seed, scale, data set, git revision, BLAS kernels) and result.
 public struct ResultEnvelope<R: Codable & Sendable>: Codable, Sendable {
     public var claim: String
     public var scale: Scale
@@ -10,6 +10,8 @@ public struct ResultEnvelope<R: Codable & Sendable>: Codable, Sendable {
     public var streamSeed: UInt64
     public var dataset: String
     public var revision: String
+    /// The OpenBLAS kernel set the unit ran under (`BLASKernels.current()`); absent in files written before it was recorded.
+    public var blas: String?
     public var result: R
 }
 

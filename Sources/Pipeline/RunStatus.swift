@@ -28,7 +28,7 @@ public enum RunStatus {
         for unit in p.units {
             if store.exists(store.resultURL(claim: claim.id, scale: scale, seed: seed, unit: unit)) {
                 p.done.append(unit)
-                p.secondsSpent += store.readNumber(store.timingURL(claim: claim.id, scale: scale, seed: seed, unit: unit)) ?? 0
+                p.secondsSpent += store.coreSeconds(claim: claim.id, scale: scale, seed: seed, unit: unit) ?? 0
             } else if let reason = try? String(contentsOf: store.failureURL(claim: claim.id, scale: scale, seed: seed, unit: unit), encoding: .utf8) {
                 p.failed.append((unit, reason.trimmingCharacters(in: .whitespacesAndNewlines)))
             } else {

@@ -23,15 +23,18 @@ public struct Runner: Sendable {
         GSL.configure()
         let context = RunContext(claimID: claim.id, unit: unit, scale: scale, masterSeed: seed, progress: progress)
         let start = ContinuousClock.now
+        let cpuStart = processCPUSeconds()
         do {
             let result = try claim.run(unit, context: context)
             let envelope = ResultEnvelope(claim: claim.id, scale: scale, masterSeed: seed, unit: unit,
                                           generator: "gsl mt19937", streamSeed: context.streamSeed(),
-                                          dataset: context.dataset, revision: revision, result: result)
+                                          dataset: context.dataset, revision: revision,
+                                          blas: BLASKernels.current(), result: result)
             try store.write(envelope, to: url)
             let d = ContinuousClock.now - start
             let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
             try AtomicFile.write(String(format: "%.3f\n", seconds), to: store.timingURL(claim: claim.id, scale: scale, seed: seed, unit: unit))
+            try AtomicFile.write(String(format: "%.3f\n", processCPUSeconds() - cpuStart), to: store.cpuTimingURL(claim: claim.id, scale: scale, seed: seed, unit: unit))
             try? AtomicFile.write(String(format: "%.0f\n", peakResidentBytes()), to: store.memoryURL(claim: claim.id, scale: scale, seed: seed, unit: unit))
             try? FileManager.default.removeItem(at: store.failureURL(claim: claim.id, scale: scale, seed: seed, unit: unit))
             return .ran(seconds: seconds)
@@ -46,7 +49,7 @@ public struct Runner: Sendable {
     public func evidence<C: Claim>(_ claim: C, scale: Scale, seed: UInt64) -> (evidence: Evidence, meta: RunMeta) {
         GSL.configure()   // evaluation calls GSL's inverse CDFs, whose default error handler aborts
         var results: [(unit: RunUnit, result: C.UnitResult)] = []
-        var meta = RunMeta(scale: scale, seed: seed, units: 0, seconds: 0, datasets: [], revisions: [])
+        var meta = RunMeta(scale: scale, seed: seed, units: 0, seconds: 0, datasets: [], revisions: [], blasKernels: [])
         for unit in claim.units(at: scale) {
             let url = store.resultURL(claim: claim.id, scale: scale, seed: seed, unit: unit)
             guard let env = try? store.read(ResultEnvelope<C.UnitResult>.self, from: url) else {
@@ -56,6 +59,7 @@ public struct Runner: Sendable {
             meta.units += 1
             if !meta.datasets.contains(env.dataset) { meta.datasets.append(env.dataset) }
             if !meta.revisions.contains(env.revision) { meta.revisions.append(env.revision) }
+            if let b = env.blas, !(meta.blasKernels ?? []).contains(b) { meta.blasKernels = (meta.blasKernels ?? []) + [b] }
             if let t = try? String(contentsOf: store.timingURL(claim: claim.id, scale: scale, seed: seed, unit: unit), encoding: .utf8),
                let s = Double(t.trimmingCharacters(in: .whitespacesAndNewlines)) { meta.seconds += s }
         }
@@ -76,4 +80,6 @@ public struct RunMeta: Codable, Sendable {
     public var seconds: Double
     public var datasets: [String]
     public var revisions: [String]
+    /// The BLAS kernel sets the units ran under; more than one means the numbers are not one machine's bits.
+    public var blasKernels: [String]?
 }

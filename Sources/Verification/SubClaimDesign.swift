@@ -149,7 +149,11 @@ public struct SubClaimDesign: Codable, Sendable, Equatable {
         case .t, .welch, .normal:
             guard n >= 2, planningSD.isFinite, planningSD >= 0 else { return (0, 0) }
             let se = method == .welch ? planningSD * (2 / Double(n)).squareRoot() : planningSD / Double(n).squareRoot()
-            let df: Double? = switch method { case .t: Double(n - 1); case .welch: Double(2 * n - 2); default: nil }
+            // Welch's interval estimates its df (Welch-Satterthwaite), between n - 1 (one group's
+            // variance dominates) and 2n - 2 (equal variances). Planning at the lower end, for the
+            // critical value and for the spread of the estimated sd, gives probabilities that hold
+            // at any variance ratio; 2n - 2 was optimistic at n = 5 (CALIBRATION.md).
+            let df: Double? = switch method { case .t, .welch: Double(n - 1); default: nil }
             let q = df.map { Dist.tUpperQuantile(alpha, df: $0) } ?? Dist.normalUpperQuantile(alpha)
             if se == 0 {
                 let v = decide(Interval(lower: reference + e, upper: reference + e, level: 1 - 2 * alpha))
@@ -277,4 +281,15 @@ public struct DesignPlan: Codable, Sendable, Equatable {
     /// A deterministic check: always decidable, no error rates.
     public static let exact = DesignPlan(n: 1, alpha: 0, reproducedWhenHolds: 1, notReproducedWhenFails: 1,
                                          falseReproduced: 0, falseNotReproduced: 0, decidable: true, neededN: 1)
+}
+
+extension Sequence where Element == SubClaimDesign {
+    /// The design registered under `name`; a claim asking for a name it never registered is a
+    /// programming error, reported with the names it has.
+    public func named(_ name: String) -> SubClaimDesign {
+        guard let design = first(where: { $0.name == name }) else {
+            preconditionFailure("no sub-claim design named \"\(name)\"; registered: \(map(\.name).joined(separator: "; "))")
+        }
+        return design
+    }
 }

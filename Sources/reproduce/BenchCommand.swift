@@ -125,13 +125,8 @@ struct Bench: ParsableCommand {
         return run
     }
 
-    /// The kernel set OpenBLAS chose (openblas_get_corename, looked up at run time).
-    static func openBLASCore() -> String {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "openblas_get_corename") else { return "unknown" }
-        typealias CoreName = @convention(c) () -> UnsafeMutablePointer<CChar>?
-        guard let name = unsafeBitCast(symbol, to: CoreName.self)() else { return "unknown" }
-        return String(cString: name)
-    }
+    /// The kernel set OpenBLAS chose.
+    static func openBLASCore() -> String { BLASKernels.coreName() ?? "unknown" }
 
     /// OpenBLAS core types this CPU can run besides the detected one: Haswell (AVX2, FMA), SkylakeX (AVX-512).
     static func supportedCores() -> [String] {
