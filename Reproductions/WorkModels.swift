@@ -77,7 +77,22 @@ extension RelaxVAEClaim: WorkModeled {
         let layers = unit.config.hasPrefix("linear2") ? 2 : 1
         let n = DataSetSize.images(paperData: s.paperData, trainLimit: s.trainLimit, testLimit: nil)
         let passes = Double(s.epochs) * (3 * Double(n.train) + 3 * Double(s.varianceDraws * s.batch))
-        return UnitWork(work: passes * passCost(width: s.units, layers: layers), imagesInMemory: n.train + n.test)
+        // The learned networks per example and layer: RELAX's r (inputs x, samples below, z) about 8
+        // network passes per training example (value and input derivative at z and z~, and Eq. 14's
+        // reverse-over-forward at both), NVIL's and MuProp's baseline network about 3 (value, fit).
+        let method = unit.config.split(separator: "-").dropFirst().first.map(String.init) ?? ""
+        var networks = 0.0
+        for e in 0..<layers {
+            let inputs = Double(784 + (e + 1) * s.units)
+            if method == "relax", s.rHidden.count == 2 {
+                networks += 8 * (inputs * Double(s.rHidden[0]) + Double(s.rHidden[0] * s.rHidden[1]) + Double(s.rHidden[1]))
+            }
+            if method == "nvil" || method == "muprop", let h = s.baselineHidden.first {
+                networks += 3 * Double(e == 0 ? 784 : s.units) * Double(h)
+            }
+        }
+        let trainExamples = Double(s.epochs) * Double(n.train)
+        return UnitWork(work: passes * passCost(width: s.units, layers: layers) + trainExamples * networks, imagesInMemory: n.train + n.test)
     }
 }
 

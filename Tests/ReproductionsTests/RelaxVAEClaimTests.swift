@@ -43,5 +43,7 @@ struct RelaxVAEClaimTests {
         #expect(e.aaControls.count == 8)
         #expect(e.verdict == .inconclusive, "\(e.errorReason ?? "")")
         #expect(e.figures.allSatisfy { $0.series.allSatisfy { $0.y.allSatisfy(\.isFinite) } })
+        // The setup is reported against the authors' released code, row by row.
+        #expect(e.tables.first?.title.hasPrefix("Setup against the released code") == true)
     }
 }

@@ -8,13 +8,13 @@ import Foundation
 /// DisARM's antithetic partner whose conditional law given the main sample is enumerated too).
 public enum VAEOracle {
     /// Every 0/1 assignment of layers with the given sizes (one-row matrices), first layer slowest.
-    public static func configurations(_ sizes: [Int]) -> [[Matrix]] {
+    public static func configurations(_ sizes: [Int], coding: UnitEncoding = .zeroOne) -> [[Matrix]] {
         let total = sizes.reduce(0, +)
         precondition(total <= 20, "VAEOracle: \(total) latent units is too many to enumerate")
         return (0..<(1 << total)).map { code in
             var bit = total - 1
             return sizes.map { n in
-                Matrix(rows: 1, cols: n, data: (0..<n).map { _ in defer { bit -= 1 }; return Double((code >> bit) & 1) })
+                Matrix(rows: 1, cols: n, data: (0..<n).map { _ in defer { bit -= 1 }; return coding.value(fired: (code >> bit) & 1 == 1) })
             }
         }
     }
@@ -31,7 +31,7 @@ public enum VAEOracle {
 
     /// E_q[f_E] for a single input (x: one row).
     public static func elbo(_ vae: DiscreteVAE, _ x: Matrix) -> Double {
-        configurations(vae.latentSizes).reduce(0) { acc, values in
+        configurations(vae.latentSizes, coding: vae.coding).reduce(0) { acc, values in
             let pass = vae.evaluate(x, values: values)
             return acc + probability(pass, from: 0) * ELBOComponents(vae, pass).total[0]
         }
@@ -60,7 +60,7 @@ public enum VAEOracle {
                 let g = (0..<c.cols).flatMap { j in (0..<input.cols).map { i in c[0, j] * input[0, i] } } + (0..<c.cols).map { c[0, $0] }
                 for k in g.indices { m1[k] += weight * g[k]; m2[k] += weight * g[k] * g[k] }
             }
-            for values in configurations(vae.latentSizes) {
+            for values in configurations(vae.latentSizes, coding: vae.coding) {
                 let main = vae.evaluate(x, values: values)
                 let q = probability(main, from: 0)
                 guard q > 0 else { continue }
@@ -68,7 +68,7 @@ public enum VAEOracle {
                 case .none:
                     accumulate(q, VAEDraws(main: main))
                 case .independent, .antithetic:
-                    for tail in configurations(Array(vae.latentSizes[e...])) {
+                    for tail in configurations(Array(vae.latentSizes[e...]), coding: vae.coding) {
                         let partial = vae.reevaluate(main, from: e, values: tail)
                         var p = probability(partial, from: e + 1)
                         let own = partial.encoder[e]

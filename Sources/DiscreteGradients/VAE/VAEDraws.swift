@@ -26,7 +26,8 @@ public extension DiscreteVAE {
             return VAEDraws(main: main, partial: (0..<layerCount).map { e in
                 let u = uniforms[e], p = main.encoder[e].probabilities
                 var partner = u
-                for k in partner.data.indices { partner.data[k] = 1 - u.data[k] < p.data[k] ? 1 : 0 }
+                let off = coding.off
+                for k in partner.data.indices { partner.data[k] = 1 - u.data[k] < p.data[k] ? 1 : off }
                 return resample(main, from: e, first: partner, stream: &stream)
             })
         }

@@ -54,23 +54,24 @@ public enum VAEEncoderEstimator: String, Codable, Sendable, CaseIterable {
             switch self {
             case .reinforce:
                 let F = components.downstream(of: e)
+                let fired = vae.indicators(layer.values)
                 for b in 0..<B {
                     for j in 0..<H {
                         // The top layer's unit j is upstream of its own prior element only.
                         let f = e == L - 1 ? F[b] - components.logPrior[b] + components.priorElements[b, j] : F[b]
-                        c[b, j] = (layer.values[b, j] - layer.probabilities[b, j]) * (f - base[e])
+                        c[b, j] = (fired[b, j] - layer.probabilities[b, j]) * (f - base[e])
                     }
                 }
                 VAEOperationCount.add(multiplyAdds: 3 * B * H)
             case .leaveOneOut, .disARM:
                 let F1 = components.downstream(of: e), F2 = partialComponents[e].downstream(of: e)
-                let other = draws.partial[e].encoder[e].values
+                let other = vae.indicators(draws.partial[e].encoder[e].values), own = vae.indicators(layer.values)
                 for b in 0..<B {
                     let half = 0.5 * (F1[b] - F2[b])
                     for j in 0..<H {
                         if self == .leaveOneOut {
-                            c[b, j] = half * (layer.values[b, j] - other[b, j])      // 1/(K-1) sum_k (f_k - mean f) (b_k - p), K = 2
-                        } else if layer.values[b, j] != other[b, j] {
+                            c[b, j] = half * (own[b, j] - other[b, j])      // 1/(K-1) sum_k (f_k - mean f) (b_k - p), K = 2
+                        } else if own[b, j] != other[b, j] {
                             let sign = other[b, j] == 1 ? -1.0 : 1.0                  // (-1)^(b~_j)
                             c[b, j] = half * sign * Fn.sigmoid(abs(layer.logits[b, j]))
                             VAEOperationCount.add(transcendentals: 1)
@@ -98,10 +99,13 @@ public enum VAEEncoderEstimator: String, Codable, Sendable, CaseIterable {
         let L = vae.layerCount, B = pass.batchSize
         let layer = pass.encoder[e]
         let H = layer.logits.cols
-        let x = layer.values
+        // Parents as 0/1 indicators; a flip moves a +-1 parent by 2, so its weights count twice.
+        let x = vae.indicators(layer.values)
+        let gap = vae.coding.gap
+        func flipWeights(_ w: Matrix) -> Matrix { gap == 1 ? w : w.map { gap * $0 } }
         // Direct-only components: log p_e(Phi_e | Phi_{e+1}) (green) ...
-        var direct = FlipCounterfactuals.logLikelihoodShift(parents: x, weights: vae.decoder[e].parameters.weights,
-                                                            childLogits: pass.decoderLogits[e], children: pass.phi(e))
+        var direct = FlipCounterfactuals.logLikelihoodShift(parents: x, weights: flipWeights(vae.decoder[e].parameters.weights),
+                                                            childLogits: pass.decoderLogits[e], children: vae.indicators(of: pass, e))
         var c = Matrix(rows: B, cols: H)
         let withoutZero = self == .fHNCAWithoutZeroTerm
         if e == L - 1 {
@@ -123,12 +127,13 @@ public enum VAEEncoderEstimator: String, Codable, Sendable, CaseIterable {
         }
         // ... and the entropy of the next encoder layer, H(q_{e+2}(. | Phi_{e+1})).
         let child = pass.encoder[e + 1]
-        let entropy = FlipCounterfactuals.entropyShift(parents: x, weights: vae.encoder[e + 1].parameters.weights, childLogits: child.logits)
+        let childWeights = flipWeights(vae.encoder[e + 1].parameters.weights)
+        let entropy = FlipCounterfactuals.entropyShift(parents: x, weights: childWeights, childLogits: child.logits)
         for k in direct.data.indices { direct.data[k] += entropy.data[k] }
         VAEOperationCount.add(multiplyAdds: B * H)
         // rho (Eq. 2) from the children's likelihood under the flip.
-        let childShift = FlipCounterfactuals.logLikelihoodShift(parents: x, weights: vae.encoder[e + 1].parameters.weights,
-                                                                childLogits: child.logits, children: child.values)
+        let childShift = FlipCounterfactuals.logLikelihoodShift(parents: x, weights: childWeights,
+                                                                childLogits: child.logits, children: vae.indicators(child.values))
         let mediated = components.mediated(from: e)
         let ownLogits = pass.decoderLogits[e + 1]        // p_{e+1}(Phi_{e+1} | Phi_{e+2}): orange components
         for b in 0..<B {

@@ -40,7 +40,7 @@ public extension DiscreteVAE {
         let B = Double(pass.batchSize)
         var decoderGradient: [LayerParameters] = []
         for k in 0..<layerCount {
-            let target = pass.phi(k), logits = pass.decoderLogits[k]
+            let target = indicators(of: pass, k), logits = pass.decoderLogits[k]
             VAEOperationCount.add(multiplyAdds: logits.data.count * (pass.phi(k + 1).cols + 2), transcendentals: logits.data.count)
             var residual = target
             for i in residual.data.indices { residual.data[i] -= Fn.sigmoid(logits.data[i]) }
@@ -50,7 +50,7 @@ public extension DiscreteVAE {
         }
         let top = pass.phi(layerCount)
         VAEOperationCount.add(multiplyAdds: top.data.count + top.cols, transcendentals: top.cols)
-        let prior = top.columnSums().enumerated().map { j, s in s / B - Fn.sigmoid(priorLogits[j]) }
+        let prior = indicators(top).columnSums().enumerated().map { j, s in s / B - Fn.sigmoid(priorLogits[j]) }
         return (decoderGradient, prior)
     }
 
