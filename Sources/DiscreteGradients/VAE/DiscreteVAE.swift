@@ -169,6 +169,24 @@ public struct DiscreteVAE: Codable, Sendable, Equatable {
     }
 }
 
+public extension DiscreteVAE {
+    /// Every parameter: encoder layers, decoder layers (weights row by row, then biases), prior logits.
+    var parameters: [Double] {
+        get { encoder.flatMap(\.parameters.flattened) + decoder.flatMap(\.parameters.flattened) + priorLogits }
+        set {
+            var k = 0
+            func take(_ layer: inout BernoulliLayer) {
+                let n = layer.parameters.weights.data.count, m = layer.unitCount
+                layer.parameters.weights.data = Array(newValue[k..<(k + n)]); layer.parameters.bias = Array(newValue[(k + n)..<(k + n + m)])
+                k += n + m
+            }
+            for e in encoder.indices { take(&encoder[e]) }
+            for e in decoder.indices { take(&decoder[e]) }
+            priorLogits = Array(newValue[k...])
+        }
+    }
+}
+
 /// One configuration of the VAE evaluated on a minibatch: what every function component of the
 /// ELBO (Eq. 7) is computed from.
 public struct VAEPass: Sendable {

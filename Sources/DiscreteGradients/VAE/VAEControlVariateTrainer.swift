@@ -54,26 +54,3 @@ public struct VAEControlVariateTrainer: Sendable {
         return log(total / Double(sum.count))
     }
 }
-
-public extension VAEGradient {
-    /// Encoder, decoder, prior: the layout of `DiscreteVAE.parameters`.
-    var flattened: [Double] { encoder.flatMap(\.flattened) + decoder.flatMap(\.flattened) + prior }
-}
-
-public extension DiscreteVAE {
-    /// Every parameter: encoder layers, decoder layers (weights row by row, then biases), prior logits.
-    var parameters: [Double] {
-        get { encoder.flatMap(\.parameters.flattened) + decoder.flatMap(\.parameters.flattened) + priorLogits }
-        set {
-            var k = 0
-            func take(_ layer: inout BernoulliLayer) {
-                let n = layer.parameters.weights.data.count, m = layer.unitCount
-                layer.parameters.weights.data = Array(newValue[k..<(k + n)]); layer.parameters.bias = Array(newValue[(k + n)..<(k + n + m)])
-                k += n + m
-            }
-            for e in encoder.indices { take(&encoder[e]) }
-            for e in decoder.indices { take(&decoder[e]) }
-            priorLogits = Array(newValue[k...])
-        }
-    }
-}

@@ -62,3 +62,8 @@ public extension DiscreteVAE {
         return VAEGradient(encoder: enc, decoder: dec, prior: prior, encoderVarianceSum: variance)
     }
 }
+
+public extension VAEGradient {
+    /// Encoder, decoder, prior: the layout of `DiscreteVAE.parameters`.
+    var flattened: [Double] { encoder.flatMap(\.flattened) + decoder.flatMap(\.flattened) + prior }
+}
