@@ -157,8 +157,8 @@ public enum StepBenchmark {
         return rows
     }
 
-    /// hnca.vae's training step (the body of `VAETraining.run`'s loop: draws, the encoder estimate
-    /// and the exact decoder and prior gradients, the ELBO, Adam on every block) for L = 1, 2, 3.
+    /// hnca.vae's training step (one `VAETrainer.train`: draws, the encoder estimate and the exact
+    /// decoder and prior gradients, the ELBO, Adam) for L = 1, 2, 3.
     public static func vae(_ settings: Settings, progress: (String) -> Void = { _ in }) -> [BenchRow] {
         var rows: [BenchRow] = []
         let B = 50, inputs = 784
@@ -167,31 +167,16 @@ public enum StepBenchmark {
             for method in [VAEMethod.reinforce, .fHNCA, .leaveOneOut, .disARM] {
                 progress("vae \(units) units L=\(L) \(method.label)")
                 var stream = RandomStream(seed: 2024)
-                var vae = DiscreteVAE.glorotUniform(inputs: inputs, latent: Array(repeating: units, count: L), stream: &stream)
+                let vae = DiscreteVAE.glorotUniform(inputs: inputs, latent: Array(repeating: units, count: L), stream: &stream)
                 let x = Matrix(rows: B, cols: inputs, data: (0..<(B * inputs)).map { _ in stream.uniform() < 0.2 ? 1 : 0 })
-                let lr = 1e-4
-                var encoderAdam = vae.encoder.map { (Adam(parameterCount: $0.parameters.weights.data.count, learningRate: lr), Adam(parameterCount: $0.unitCount, learningRate: lr)) }
-                var decoderAdam = vae.decoder.map { (Adam(parameterCount: $0.parameters.weights.data.count, learningRate: lr), Adam(parameterCount: $0.unitCount, learningRate: lr)) }
-                var priorAdam = Adam(parameterCount: vae.priorLogits.count, learningRate: lr)
-                let estimator = method.estimator
+                var trainer = VAETrainer(model: vae, estimator: method.estimator(layers: L), learningRate: 1e-4)
                 var elbo = 0.0
                 var r = row(group: "vae", depth: L, estimator: "\(method.label) (\(units) units)", batch: B, settings) {
-                    let draws = vae.draw(x, partial: estimator.partialPasses, stream: &stream)
-                    let g = vae.gradient(estimator, draws: draws, baselines: nil)
-                    elbo += ELBOComponents(vae, draws.main).total.reduce(0, +)
-                    for e in 0..<L {
-                        encoderAdam[e].0.update(&vae.encoder[e].parameters.weights, gradient: g.encoder[e].weights, .ascend)
-                        encoderAdam[e].1.update(&vae.encoder[e].parameters.bias, gradient: g.encoder[e].bias, .ascend)
-                        decoderAdam[e].0.update(&vae.decoder[e].parameters.weights, gradient: g.decoder[e].weights, .ascend)
-                        decoderAdam[e].1.update(&vae.decoder[e].parameters.bias, gradient: g.decoder[e].bias, .ascend)
-                    }
-                    priorAdam.update(&vae.priorLogits, gradient: g.prior, .ascend)
+                    elbo += trainer.train(x, stream: &stream).elbo.reduce(0, +)
                 }
                 // The step's counted transcendentals (the same calls; counting only adds them up).
                 r.transcendentals = VAEOperationCount.counting {
-                    let draws = vae.draw(x, partial: estimator.partialPasses, stream: &stream)
-                    _ = vae.gradient(estimator, draws: draws, baselines: nil)
-                    elbo += ELBOComponents(vae, draws.main).total.reduce(0, +)
+                    elbo += trainer.train(x, stream: &stream).elbo.reduce(0, +)
                 }.transcendentals
                 rows.append(r)
                 _ = elbo

@@ -19,7 +19,7 @@ public struct VAEExactResult: Codable, Sendable {
     static let shapes: [[Int]] = [[3], [3, 2], [2, 2, 2]]
 
     /// (label, estimator, baselines?) for the six methods and the mutant; baselines are arbitrary constants.
-    static func configurations(layers: Int) -> [(String, VAEEncoderEstimator, [Double]?)] {
+    static func configurations(layers: Int) -> [(String, VAEScoreMethod, [Double]?)] {
         let b = (0..<layers).map { -3.0 - Double($0) }
         return [(VAEMethod.reinforce.label, .reinforce, nil), (VAEMethod.reinforceBaseline.label, .reinforce, b),
                 (VAEMethod.fHNCA.label, .fHNCA, nil), (VAEMethod.fHNCABaseline.label, .fHNCA, b),
@@ -76,7 +76,7 @@ public struct VAECostResult: Codable, Sendable {
 
     static let layers = [1, 2, 3]
     /// The methods counted; the last is the negative control.
-    static let methods: [(label: String, estimator: VAEEncoderEstimator, repass: Bool)] = [
+    static let methods: [(label: String, estimator: VAEScoreMethod, repass: Bool)] = [
         (VAEMethod.reinforce.label, .reinforce, false), (VAEMethod.fHNCA.label, .fHNCA, false),
         (VAEMethod.leaveOneOut.label, .leaveOneOut, false), (VAEMethod.disARM.label, .disARM, false),
         (fullRepassLabel, .fHNCA, true),
@@ -90,7 +90,7 @@ public struct VAECostResult: Codable, Sendable {
         let main = draws.main
         let values = main.encoder.map(\.values)
         let signals = (0..<vae.layerCount).map { e in
-            VAEEncoderEstimator.fHNCA.signals(vae, VAEDraws(main: vae.evaluate(main.input, values: values)))[e]
+            VAEScoreMethod.fHNCA.signals(vae, VAEDraws(main: vae.evaluate(main.input, values: values)))[e]
         }
         let (enc, variance) = vae.encoderGradient(signals: signals, pass: main)
         let (dec, prior) = vae.decoderGradient(pass: main)
@@ -163,8 +163,8 @@ public struct VAETimingResult: Codable, Sendable {
                     var times: [Double] = []
                     for _ in 0..<updates {
                         let start = processCPUSeconds()
-                        let draws = vae.draw(x, partial: method.estimator.partialPasses, stream: &stream)
-                        let sink = vae.gradient(method.estimator, draws: draws).encoderVarianceSum
+                        let draws = vae.draw(x, partial: method.scoreMethod.partialPasses, stream: &stream)
+                        let sink = vae.gradient(method.scoreMethod, draws: draws).encoderVarianceSum
                         times.append(processCPUSeconds() - start)
                         precondition(!sink.isInfinite)
                     }

@@ -2,10 +2,11 @@ import Datasets
 import DiscreteGradients
 import Foundation
 
-/// The six methods of Figure 3 and the two negative controls, as encoder estimator + baseline.
+/// The six methods of Figure 3 and the two negative controls, as the library's score-function
+/// estimator with or without its moving-average baseline.
 public enum VAEMethod: String, Codable, Sendable, CaseIterable {
     case reinforce, reinforceBaseline, fHNCA, fHNCABaseline, leaveOneOut, disARM, mutant, mutantNoZeroTerm
-    public var estimator: VAEEncoderEstimator {
+    public var scoreMethod: VAEScoreMethod {
         switch self {
         case .reinforce, .reinforceBaseline: .reinforce
         case .fHNCA, .fHNCABaseline: .fHNCA
@@ -15,21 +16,12 @@ public enum VAEMethod: String, Codable, Sendable, CaseIterable {
         case .mutantNoZeroTerm: .fHNCAWithoutZeroTerm
         }
     }
+    /// The estimator for an L-layer VAE.
+    public func estimator(layers L: Int) -> VAEScoreEstimator { VAEScoreEstimator(scoreMethod, baseline: baseline, layers: L) }
     /// The six methods of Figure 3.
     public static let paperMethods: [VAEMethod] = [.reinforce, .reinforceBaseline, .fHNCA, .fHNCABaseline, .leaveOneOut, .disARM]
     public var baseline: Bool { self == .reinforceBaseline || self == .fHNCABaseline }
-    public var label: String {
-        switch self {
-        case .reinforce: "REINFORCE"
-        case .reinforceBaseline: "REINFORCE + baseline"
-        case .fHNCA: "f-HNCA"
-        case .fHNCABaseline: "f-HNCA + baseline"
-        case .leaveOneOut: "REINFORCE LOO"
-        case .disARM: "DisARM"
-        case .mutant: "mutant (unweighted rho)"
-        case .mutantNoZeroTerm: "mutant (f-HNCA without the phi = 0 term)"
-        }
-    }
+    public var label: String { scoreMethod.label + (baseline ? " + baseline" : "") }
 }
 
 /// One VAE training run's settings (Section 2.2).
@@ -52,7 +44,7 @@ public struct VAEEpochRecord: Codable, Sendable {
     public var logEncoderVariance: Double
 }
 
-/// The epoch loop: shuffle, binarise afresh, estimate, Adam-ascend every block.
+/// The epoch loop: shuffle, binarise afresh, one `VAETrainer` step per minibatch.
 public enum VAETraining {
     /// `shared` draws the initial weights, the minibatch order and the binarisation: the methods
     /// compared within a seed get the same `shared` stream (paired: same init, same minibatches).
@@ -62,13 +54,8 @@ public enum VAETraining {
         var master = shared
         var initStream = master.split(1), orderStream = master.split(2), binarizeStream = master.split(3)
         var sampleStream = samples
-        var vae = DiscreteVAE.glorotUniform(inputs: data.pixelsPerImage, latent: Array(repeating: config.units, count: config.layers), stream: &initStream)
-        let lr = config.learningRate
-        var encoderAdam = vae.encoder.map { (Adam(parameterCount: $0.parameters.weights.data.count, learningRate: lr), Adam(parameterCount: $0.unitCount, learningRate: lr)) }
-        var decoderAdam = vae.decoder.map { (Adam(parameterCount: $0.parameters.weights.data.count, learningRate: lr), Adam(parameterCount: $0.unitCount, learningRate: lr)) }
-        var priorAdam = Adam(parameterCount: vae.priorLogits.count, learningRate: lr)
-        var baselines = Array(repeating: MovingAverageBaseline(decay: 0.99), count: config.layers)
-        let estimator = config.method.estimator
+        let vae = DiscreteVAE.glorotUniform(inputs: data.pixelsPerImage, latent: Array(repeating: config.units, count: config.layers), stream: &initStream)
+        var trainer = VAETrainer(model: vae, estimator: config.method.estimator(layers: config.layers), learningRate: config.learningRate)
         let B = config.batchSize, batches = data.train.count / B
         precondition(batches > 0)
         var x = Matrix(rows: B, cols: data.pixelsPerImage)
@@ -78,20 +65,9 @@ public enum VAETraining {
             var elbo = 0.0, variance = 0.0
             for b in 0..<batches {
                 DynamicBinarization.fill(&x, from: data.train, indices: order[(b * B)..<((b + 1) * B)], stream: &binarizeStream)
-                let draws = vae.draw(x, partial: estimator.partialPasses, stream: &sampleStream)
-                let g = vae.gradient(estimator, draws: draws, baselines: config.method.baseline ? baselines.map(\.value) : nil)
-                if config.method.baseline {
-                    for (e, target) in estimator.baselineTargets(vae, draws.main).enumerated() { baselines[e].update(with: [target]) }
-                }
-                elbo += ELBOComponents(vae, draws.main).total.reduce(0, +)
-                variance += g.encoderVarianceSum
-                for e in 0..<config.layers {
-                    encoderAdam[e].0.update(&vae.encoder[e].parameters.weights, gradient: g.encoder[e].weights, .ascend)
-                    encoderAdam[e].1.update(&vae.encoder[e].parameters.bias, gradient: g.encoder[e].bias, .ascend)
-                    decoderAdam[e].0.update(&vae.decoder[e].parameters.weights, gradient: g.decoder[e].weights, .ascend)
-                    decoderAdam[e].1.update(&vae.decoder[e].parameters.bias, gradient: g.decoder[e].bias, .ascend)
-                }
-                priorAdam.update(&vae.priorLogits, gradient: g.prior, .ascend)
+                let step = trainer.train(x, stream: &sampleStream)
+                elbo += step.elbo.reduce(0, +)
+                variance += step.encoderVarianceSum
                 progress(epoch, b + 1, batches)
             }
             let record = VAEEpochRecord(epoch: epoch, trainELBO: elbo / Double(batches * B),
@@ -101,7 +77,7 @@ public enum VAETraining {
             }
             records.append(record)
         }
-        return (records, vae)
+        return (records, trainer.model)
     }
 
     /// The K-sample importance-weighted bound (Appendix J's multi-sample ELBO), mean over `images`:

@@ -229,7 +229,7 @@ public struct RelaxVAEClaim: Claim {
         model.inputOffset = means
         let estimator = VAEControlVariateEstimator(method, for: model, baselineHidden: s.baselineHidden, rHidden: s.rHidden,
                                                    mutation: role == .mutant ? Self.mutation(method) : .none, stream: &initStream)
-        var trainer = VAEControlVariateTrainer(model: model, estimator: estimator, learningRate: s.learningRate,
+        var trainer = VAETrainer(model: model, estimator: estimator, learningRate: s.learningRate,
                                                controlLearningRate: s.controlLearningRate, beta2: s.beta2)
         let batches = images.count / s.batch
         // A fixed minibatch on which the gradient variance is measured after every epoch.
@@ -240,7 +240,7 @@ public struct RelaxVAEClaim: Claim {
             var total = 0.0
             for k in 0..<batches {
                 let x = Self.rows(binary, Array(order[(k * s.batch)..<((k + 1) * s.batch)]))
-                let e = trainer.train(x, stream: &trainStream)
+                let e = trainer.train(x, stream: &trainStream).meanELBO
                 guard e.isFinite else { throw ClaimError.nonFinite("\(arch.rawValue) \(method.rawValue): ELBO \(e) at epoch \(epoch), batch \(k)") }
                 total += e
                 context.progress(step: (epoch - 1) * batches + k + 1, of: s.epochs * batches, "epoch \(epoch)/\(s.epochs)")
@@ -266,7 +266,7 @@ public struct RelaxVAEClaim: Claim {
     /// (a REBAR estimator with RELAX's learned eta and lambda, r removed) on the same draws of the
     /// latents and relaxation noise (learned parts frozen); the A/A pair is the REBAR part on the
     /// first draws against the REBAR part on independent draws.
-    static func mechanism(_ relax: VAEControlVariateTrainer, probe: Matrix, draws: Int,
+    static func mechanism(_ relax: VAETrainer<VAEControlVariateEstimator>, probe: Matrix, draws: Int,
                           streams: (RandomStream, RandomStream)) -> RelaxVAEMechanism {
         let full = relax
         var part = relax
@@ -289,8 +289,8 @@ public struct RelaxVAEClaim: Claim {
             }
         }
         var a = Moments(), b = Moments(), c = Moments()
-        func flat(_ t: VAEControlVariateTrainer, _ s: inout RandomStream) -> [Double] {
-            t.model.gradient(t.estimate(probe, stream: &s).estimate).encoder.flatMap(\.flattened)
+        func flat(_ t: VAETrainer<VAEControlVariateEstimator>, _ s: inout RandomStream) -> [Double] {
+            t.model.gradient(t.estimate(probe, stream: &s)).encoder.flatMap(\.flattened)
         }
         for _ in 0..<draws {
             var same = first

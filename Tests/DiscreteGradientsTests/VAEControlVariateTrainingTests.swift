@@ -44,11 +44,11 @@ import Testing
             var model = DiscreteVAE.glorotUniform(inputs: pixels, latent: latent, coding: .plusMinusOne, stream: &init0)
             model.inputOffset = [Double](repeating: 0.5, count: pixels)
             let estimator = VAEControlVariateEstimator(method, for: model, baselineHidden: [10], rHidden: [10, 10], stream: &init0)
-            var trainer = VAEControlVariateTrainer(model: model, estimator: estimator, learningRate: 3e-2, controlLearningRate: 3e-2)
+            var trainer = VAETrainer(model: model, estimator: estimator, learningRate: 3e-2, controlLearningRate: 3e-2)
             var first = 0.0, last = 0.0
             var s = RandomStream(seed: 9)
             for t in 0..<200 {
-                let e = trainer.train(Self.batch(prototypes, &s), stream: &s)
+                let e = trainer.train(Self.batch(prototypes, &s), stream: &s).meanELBO
                 if t < 20 { first += e / 20 }
                 if t >= 180 { last += e / 20 }
             }
@@ -65,7 +65,7 @@ import Testing
         model.priorLogits = model.priorLogits.map { _ in s.normal() }
         let x = Matrix(rows: 50, cols: pixels, data: (0..<(50 * pixels)).map { _ in s.uniform() < 0.3 ? 1 : 0 })
         let estimator = VAEControlVariateEstimator(.relax, for: model, rHidden: [20, 20], stream: &s)
-        var trainer = VAEControlVariateTrainer(model: model, estimator: estimator, learningRate: 1e-12, controlLearningRate: 1e-2)
+        var trainer = VAETrainer(model: model, estimator: estimator, learningRate: 1e-12, controlLearningRate: 1e-2)
         var probe = RandomStream(seed: 1)
         let before = trainer.logGradientVariance(x, draws: 200, stream: &probe)
         for _ in 0..<300 { _ = trainer.train(x, stream: &s) }

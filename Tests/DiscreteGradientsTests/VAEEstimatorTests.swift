@@ -26,8 +26,8 @@ import Testing
             let (vae, x) = Self.tiny(latent, seed: seed + 10 * UInt64(latent.count))
             let exact = VAEOracle.encoderGradient(vae, x)
             let baselines = (0..<latent.count).map { -3.0 - Double($0) }   // any constant keeps the estimate unbiased
-            for (estimator, b) in [(VAEEncoderEstimator.reinforce, nil), (.reinforce, baselines), (.fHNCA, nil), (.fHNCA, baselines),
-                                   (.leaveOneOut, nil), (.disARM, nil)] as [(VAEEncoderEstimator, [Double]?)] {
+            for (estimator, b) in [(VAEScoreMethod.reinforce, nil), (.reinforce, baselines), (.fHNCA, nil), (.fHNCA, baselines),
+                                   (.leaveOneOut, nil), (.disARM, nil)] as [(VAEScoreMethod, [Double]?)] {
                 let mean = VAEOracle.moments(estimator, vae, x, baselines: b).mean
                 let error = zip(mean, exact).map { abs($0 - $1) }.max()!
                 #expect(error < 1e-7, "\(estimator) (baseline \(b != nil)) on \(latent), seed \(seed): max |E[g] - grad| = \(error)")
@@ -59,7 +59,7 @@ import Testing
         var s = RandomStream(seed: 9)
         let x = Matrix(rows: B, cols: W, data: (0..<(B * W)).map { _ in s.uniform() < 0.5 ? 1 : 0 })
         let models = [1, 2, 3].map { DiscreteVAE.glorotUniform(inputs: W, latent: Array(repeating: W, count: $0), stream: &s) }
-        func secondDifference(_ e: VAEEncoderEstimator) -> (Int, Int) {
+        func secondDifference(_ e: VAEScoreMethod) -> (Int, Int) {
             let c = models.map { vae in
                 var t = RandomStream(seed: 3)
                 let r = VAEOperationCount.counting { vae.gradient(e, draws: vae.draw(x, partial: e.partialPasses, stream: &t)).encoderVarianceSum }
@@ -70,7 +70,7 @@ import Testing
         }
         #expect(secondDifference(.fHNCA) == (0, 0))
         #expect(secondDifference(.reinforce) == (0, 0))
-        for e in [VAEEncoderEstimator.leaveOneOut, .disARM] {
+        for e in [VAEScoreMethod.leaveOneOut, .disARM] {
             let d = secondDifference(e)
             #expect(d.0 > 0 && d.1 > 0, "\(e): \(d)")
         }
@@ -119,8 +119,8 @@ import Testing
     /// The sampler (main pass, LOO resample, DisARM antithetic partner) draws what the oracle
     /// enumerates: a batch of 40000 copies of one input averages to the exact gradient.
     /// Per coordinate |mean - exact| <= 6 standard errors (false-fail rate < 2e-9 per coordinate).
-    @Test(arguments: [VAEEncoderEstimator.reinforce, .fHNCA, .leaveOneOut, .disARM])
-    func sampledEstimatesAverageToTheExactGradient(estimator: VAEEncoderEstimator) {
+    @Test(arguments: [VAEScoreMethod.reinforce, .fHNCA, .leaveOneOut, .disARM])
+    func sampledEstimatesAverageToTheExactGradient(estimator: VAEScoreMethod) {
         let (vae, x) = Self.tiny([3, 2], seed: 41)
         let n = 40000
         let batch = Matrix(rows: n, cols: 4, data: (0..<n).flatMap { _ in x.data })

@@ -30,7 +30,7 @@ import Testing
         let (latent, coding) = Self.cases[index]
         let (vae, x) = Self.tiny(latent, coding: coding, seed: 5)
         let exact = VAEOracle.encoderGradient(vae, x)
-        for method in [VAEEncoderEstimator.reinforce, .fHNCA, .leaveOneOut, .disARM] {
+        for method in [VAEScoreMethod.reinforce, .fHNCA, .leaveOneOut, .disARM] {
             for baselines in [nil, [-2.0, -3.0].prefix(latent.count).map { $0 }] as [[Double]?] where baselines == nil || method.acceptsBaseline {
                 let e = Self.error(VAEOracle.moments(method, vae, x, baselines: baselines).mean, exact)
                 #expect(e < 1e-7, "\(method) baseline \(baselines != nil) on \(latent) \(coding): \(e)")

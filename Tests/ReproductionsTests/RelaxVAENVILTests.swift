@@ -21,7 +21,7 @@ import Testing
         model.decoder[0].parameters.bias = means.map { Fn.logit(min(max($0, 1e-3), 1 - 1e-3)) }
         model.inputOffset = means
         let estimator = VAEControlVariateEstimator(.nvil, for: model, baselineHidden: [100], stream: &s)
-        var trainer = VAEControlVariateTrainer(model: model, estimator: estimator, learningRate: 3e-3, controlLearningRate: 3e-2, beta2: 0.99999)
+        var trainer = VAETrainer(model: model, estimator: estimator, learningRate: 3e-3, controlLearningRate: 3e-2, beta2: 0.99999)
         var epochs: [Double] = []
         let batch = 24, steps = images.count / batch
         for _ in 0..<4 {
@@ -29,7 +29,7 @@ import Testing
             var total = 0.0
             for k in 0..<steps {
                 let x = Matrix(rows: batch, cols: D, data: order[(k * batch)..<((k + 1) * batch)].flatMap { binary.row($0) })
-                total += trainer.train(x, stream: &s)
+                total += trainer.train(x, stream: &s).meanELBO
             }
             epochs.append(total / Double(steps))
         }

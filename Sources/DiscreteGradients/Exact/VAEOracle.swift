@@ -48,7 +48,7 @@ public enum VAEOracle {
     }
 
     /// Exact per-parameter mean and variance of `estimator` (flattened like `encoderParameters`).
-    public static func moments(_ estimator: VAEEncoderEstimator, _ vae: DiscreteVAE, _ x: Matrix,
+    public static func moments(_ estimator: VAEScoreMethod, _ vae: DiscreteVAE, _ x: Matrix,
                                baselines: [Double]? = nil) -> (mean: [Double], variance: [Double]) {
         let L = vae.layerCount
         var mean: [Double] = [], variance: [Double] = []

@@ -47,8 +47,6 @@ public struct VAELayerControls: Codable, Sendable {
     /// Running mean and variance of f - C (NVIL's centring and normalisation).
     public var runningMean = 0.0, runningVariance = 1.0
     public var runningMomentsStarted = false
-    /// Whether the signal is divided by max(1, running sd) (NVIL).
-    public var normalises = false
     /// REBAR/RELAX: eta and log lambda (the draft's code starts them at 1 and log 0.5).
     public var eta = 1.0
     public var logTemperature = log(0.5)
@@ -61,6 +59,8 @@ public struct VAEControlVariateEstimator: Sendable {
     public let method: VAEControlVariateMethod
     public let mutation: VAEControlVariateMutation
     public var layers: [VAELayerControls]
+    /// The learned parts' optimisers, per layer (nil: frozen; `learnLearnedParts`).
+    var optimisers: [VAELayerControlOptimisers]? = nil
 
     /// Learned parts sized for `vae`: baseline networks with `baselineHidden` tanh units on the
     /// layer's input; r networks with `rHidden` on [x, samples up to the layer, z]. Every network
@@ -72,7 +72,6 @@ public struct VAEControlVariateEstimator: Sendable {
         for e in 0..<vae.layerCount {
             var c = VAELayerControls()
             if method.usesBaseline { c.baseline = TanhNetwork(inputs: vae.encoder[e].inputCount, hidden: baselineHidden, stream: &stream) }
-            c.normalises = method == .nvil
             if method.usesR {
                 c.r = TanhNetwork(inputs: vae.inputCount + vae.latentSizes[0...e].reduce(0, +), hidden: rHidden, stream: &stream)
             }
@@ -132,7 +131,8 @@ public struct VAEControlVariateEstimator: Sendable {
         switch method {
         case .nvil:
             let centre = centre(pass, layer: e)
-            let scale = controls.normalises ? 1 / max(1, controls.runningVariance.squareRoot()) : 1
+            // NVIL divides by max(1, running sd); MuProp centres without normalising.
+            let scale = 1 / max(1, controls.runningVariance.squareRoot())
             for b in 0..<B {
                 let s = (f[b] - centre[b]) * scale
                 for j in 0..<n { g[b, j] = s * (fired[b, j] - layer.probabilities[b, j]) }

@@ -8,10 +8,10 @@ public struct VAELayerControlOptimisers: Sendable {
 }
 
 public extension VAEControlVariateEstimator {
-    /// Fresh Adam optimisers for every layer's learned parts (the draft's code: their own Adam,
-    /// at `learningRate`, beta2 `beta2`).
-    func optimisers(learningRate: Double, beta2: Double) -> [VAELayerControlOptimisers] {
-        layers.map { c in
+    /// Gives every layer's learned parts fresh Adam optimisers (the draft's code: their own Adam, at
+    /// `learningRate`, beta2 `beta2`); until then `learn` leaves them frozen.
+    mutating func learnLearnedParts(learningRate: Double, beta2: Double) {
+        optimisers = layers.map { c in
             VAELayerControlOptimisers(baseline: c.baseline.map { Adam(parameterCount: $0.parameterCount, learningRate: learningRate, beta2: beta2) },
                                       scalars: Adam(parameterCount: 2, learningRate: learningRate, beta2: beta2),
                                       r: c.r.map { Adam(parameterCount: $0.parameterCount, learningRate: learningRate, beta2: beta2) })
@@ -40,9 +40,11 @@ public extension VAEControlVariateEstimator {
     /// gradient of the minibatch mean of the layer's summed squared estimate (RELAX draft Eq. 14):
     /// eta exactly (the estimate is affine in eta), log lambda by a central difference on the same
     /// draws, r by reverse mode over its input derivative (`TanhNetwork.parameterGradient`).
-    mutating func learn(_ vae: DiscreteVAE, _ estimate: VAEEstimate, relaxations: [VAERelaxation]?,
-                        optimisers: inout [VAELayerControlOptimisers]) {
-        let pass = estimate.pass, B = Double(pass.batchSize)
+    /// Without optimisers (`learnLearnedParts` not called) the learned parts stay frozen.
+    mutating func learn(_ vae: DiscreteVAE, from estimate: VAEEstimate) {
+        guard var optimisers else { return }
+        defer { self.optimisers = optimisers }
+        let pass = estimate.pass, relaxations = estimate.relaxations, B = Double(pass.batchSize)
         for e in layers.indices {
             switch method {
             case .nvil, .muprop:

@@ -55,7 +55,7 @@ public extension DiscreteVAE {
     }
 
     /// The full minibatch gradient for `estimator` on `draws`.
-    func gradient(_ estimator: VAEEncoderEstimator, draws: VAEDraws, baselines: [Double]? = nil) -> VAEGradient {
+    func gradient(_ estimator: VAEScoreMethod, draws: VAEDraws, baselines: [Double]? = nil) -> VAEGradient {
         let signals = estimator.signals(self, draws, baselines: baselines)
         let (enc, variance) = encoderGradient(signals: signals, pass: draws.main)
         let (dec, prior) = decoderGradient(pass: draws.main)

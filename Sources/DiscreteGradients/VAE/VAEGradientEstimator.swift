@@ -7,17 +7,32 @@ import Foundation
 /// layer. The estimators: the score-function family of the HNCA paper (REINFORCE with or without
 /// a baseline, leave-one-out, DisARM, f-HNCA: `VAEScoreEstimator`) and the control-variate family
 /// of the RELAX draft's Table 1 (NVIL, MuProp, REBAR, RELAX, LAX: `VAEControlVariateEstimator`).
+///
+/// Adding an estimator means one type conforming here; `VAETrainer` trains a VAE with any of them.
 public protocol VAEGradientEstimator: Sendable {
     var label: String { get }
+    /// Draws the latents for minibatch `x` (rows) from `stream` and estimates; the estimator's
+    /// learned parts are read, never changed, so the estimate is a function of the draws.
     func estimate(_ vae: DiscreteVAE, _ x: Matrix, stream: inout RandomStream) -> VAEEstimate
+    /// Fits the estimator's learned parts (baselines, control variates) on the estimate it has
+    /// just made, before the model moves. Estimators without learned parts do nothing.
+    mutating func learn(_ vae: DiscreteVAE, from estimate: VAEEstimate)
 }
 
-/// What an estimator returns: the main pass (the decoder's exact gradient is taken on it) and
-/// the per-layer learning signals.
+public extension VAEGradientEstimator {
+    mutating func learn(_ vae: DiscreteVAE, from estimate: VAEEstimate) {}
+}
+
+/// What an estimator returns: the main pass (the decoder's exact gradient is taken on it), the
+/// per-layer learning signals and, for estimators that relax b, each layer's relaxation (what
+/// their learning reads).
 public struct VAEEstimate: Sendable {
     public var pass: VAEPass
     public var signals: [Matrix]
-    public init(pass: VAEPass, signals: [Matrix]) { self.pass = pass; self.signals = signals }
+    public var relaxations: [VAERelaxation]?
+    public init(pass: VAEPass, signals: [Matrix], relaxations: [VAERelaxation]? = nil) {
+        self.pass = pass; self.signals = signals; self.relaxations = relaxations
+    }
 }
 
 public extension DiscreteVAE {
@@ -29,26 +44,45 @@ public extension DiscreteVAE {
     }
 }
 
-/// The HNCA paper's estimators (`VAEEncoderEstimator`) with optional constant baselines per layer.
+/// The HNCA paper's estimators (`VAEScoreMethod`), with the Section 1.3 moving-average
+/// baseline per layer where the method defines one (REINFORCE, f-HNCA).
 public struct VAEScoreEstimator: VAEGradientEstimator {
-    public let method: VAEEncoderEstimator
-    public var baselines: [Double]?
-    public init(_ method: VAEEncoderEstimator, baselines: [Double]? = nil) { self.method = method; self.baselines = baselines }
-    public var label: String { method.rawValue + (baselines == nil ? "" : " + baseline") }
+    public let method: VAEScoreMethod
+    /// One moving average per encoder layer of `method.baselineTargets`, or nil: no baseline.
+    public var movingAverages: [MovingAverageBaseline]?
+
+    /// `baseline`: subtract a moving average (decay 0.99, from 0) per layer, updated after each
+    /// estimate (so it depends on past minibatches only and the estimator stays unbiased).
+    public init(_ method: VAEScoreMethod, baseline: Bool = false, layers: Int = 0) {
+        precondition(!baseline || method.acceptsBaseline, "VAEScoreEstimator: \(method.rawValue) takes no baseline")
+        precondition(!baseline || layers > 0, "VAEScoreEstimator: a baseline needs the number of encoder layers")
+        self.method = method
+        movingAverages = baseline ? Array(repeating: MovingAverageBaseline(decay: 0.99), count: layers) : nil
+    }
+    public var label: String { method.label + (movingAverages == nil ? "" : " + baseline") }
+    /// The baselines subtracted now, per layer (nil: none).
+    public var baselines: [Double]? { movingAverages?.map(\.value) }
+
     public func estimate(_ vae: DiscreteVAE, _ x: Matrix, stream: inout RandomStream) -> VAEEstimate {
         let draws = vae.draw(x, partial: method.partialPasses, stream: &stream)
         return VAEEstimate(pass: draws.main, signals: method.signals(vae, draws, baselines: baselines))
+    }
+
+    public mutating func learn(_ vae: DiscreteVAE, from estimate: VAEEstimate) {
+        guard movingAverages != nil else { return }
+        for (e, target) in method.baselineTargets(vae, estimate.pass).enumerated() { movingAverages![e].update(with: [target]) }
     }
 }
 
 extension VAEControlVariateEstimator: VAEGradientEstimator {
     public var label: String { method.label }
     /// Every method draws u then v per layer (`reparameterizedForward`; NVIL and MuProp read only
-    /// b), so all methods consume the same uniforms.
+    /// b), so all methods consume the same uniforms and runs paired within a seed stay paired.
     public func estimate(_ vae: DiscreteVAE, _ x: Matrix, stream: inout RandomStream) -> VAEEstimate {
-        let (pass, relaxations) = vae.reparameterizedForward(x, stream: &stream)
+        let (pass, drawn) = vae.reparameterizedForward(x, stream: &stream)
+        let relaxations = method.needsRelaxation ? drawn : nil
         return VAEEstimate(pass: pass, signals: (0..<vae.layerCount).map {
-            layerSignal(vae, pass, layer: $0, relaxation: method.needsRelaxation ? relaxations[$0] : nil)
-        })
+            layerSignal(vae, pass, layer: $0, relaxation: relaxations?[$0])
+        }, relaxations: relaxations)
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 /// An estimate is returned as learning signals: for encoder layer e, a [batch x units] matrix c
 /// with the per-example estimate c_bj * Phi_e[b, i] for weight (j, i) and c_bj for bias j (the
 /// estimate's derivative with respect to the unit's logit).
-public enum VAEEncoderEstimator: String, Codable, Sendable, CaseIterable {
+public enum VAEScoreMethod: String, Codable, Sendable, CaseIterable {
     /// REINFORCE: (Phi - p) * (sum of downstream components - baseline).
     case reinforce
     /// f-HNCA (Eq. 6) with rho of Eq. 2; the baseline, when nonzero, is subtracted from the
@@ -26,6 +26,17 @@ public enum VAEEncoderEstimator: String, Codable, Sendable, CaseIterable {
     /// sigma'(l) g(1) instead of sigma'(l) (g(1) - g(0)) (d pi(0)/d l = -sigma'(l) forgotten):
     /// biased, and its signal carries the whole ELBO's size, as REINFORCE's does.
     case fHNCAWithoutZeroTerm
+
+    public var label: String {
+        switch self {
+        case .reinforce: "REINFORCE"
+        case .fHNCA: "f-HNCA"
+        case .leaveOneOut: "REINFORCE LOO"
+        case .disARM: "DisARM"
+        case .fHNCAUnweightedRho: "mutant (unweighted rho)"
+        case .fHNCAWithoutZeroTerm: "mutant (f-HNCA without the phi = 0 term)"
+        }
+    }
 
     public var partialPasses: PartialPassKind {
         switch self {
