@@ -12,7 +12,27 @@ public struct ResultEnvelope<R: Codable & Sendable>: Codable, Sendable {
     public var revision: String
     /// The OpenBLAS kernel set the unit ran under (`BLASKernels.current()`); absent in files written before it was recorded.
     public var blas: String?
+    /// Fingerprint of the code that produced the result (`CodeFingerprint`); absent in files written before it was recorded.
+    public var code: String?
     public var result: R
+}
+
+/// What identifies the code behind a result, so that `run` recomputes a unit after the code
+/// changed instead of silently reusing its old result: the git tree ids of Sources/,
+/// Reproductions/ and Package.swift (unchanged by commits that touch only reports or docs), plus
+/// a hash of uncommitted edits and untracked files there. `unknown` outside a git checkout,
+/// where any stored result is reused as before.
+public enum CodeFingerprint {
+    public static let unknown = "unknown"
+    /// The envelope field alone (the rest of the file is not decoded into a type).
+    struct Header: Decodable { var code: String? }
+
+    /// FNV-1a, 64 bits: a stable hash of the edits' bytes (Swift's `Hasher` is seeded per process).
+    public static func fnv1a(_ bytes: some Sequence<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        return h
+    }
 }
 
 /// Where results live: `<root>/<scale>/seed-<seed>/<claim>/<config>-<index>.json`. Every file is
@@ -35,6 +55,14 @@ public struct ResultStore: Sendable {
         directory(claim: claim, scale: scale, seed: seed).appendingPathComponent("evidence.json")
     }
     public func exists(_ url: URL) -> Bool { FileManager.default.fileExists(atPath: url.path) }
+    /// Whether a result exists and was made by the code `code` identifies (any result counts when
+    /// the code is `CodeFingerprint.unknown`).
+    public func isCurrent(_ url: URL, code: String) -> Bool {
+        guard exists(url) else { return false }
+        guard code != CodeFingerprint.unknown else { return true }
+        guard let data = try? Data(contentsOf: url), let header = try? Self.decoder.decode(CodeFingerprint.Header.self, from: data) else { return false }
+        return header.code == code
+    }
 
     public static let encoder: JSONEncoder = {
         let e = JSONEncoder()

@@ -5,20 +5,24 @@ import DiscreteGradients
 public struct Runner: Sendable {
     public let store: ResultStore
     public let revision: String
+    /// `CodeFingerprint` of the running code: a stored result made by other code is recomputed.
+    public let code: String
     public let progress: (@Sendable (String) -> Void)?
 
-    public init(store: ResultStore, revision: String, progress: (@Sendable (String) -> Void)? = nil) {
-        self.store = store; self.revision = revision; self.progress = progress
+    public init(store: ResultStore, revision: String, code: String = CodeFingerprint.unknown, progress: (@Sendable (String) -> Void)? = nil) {
+        self.store = store; self.revision = revision; self.code = code; self.progress = progress
     }
 
     public enum Outcome: Sendable { case ran(seconds: Double), skipped, failed(String) }
 
-    /// Runs one unit unless its result exists (or `force`). A unit that throws or produces a
-    /// non-encodable result leaves no result file; its error is returned.
+    /// Runs one unit unless its result exists, was made by this code and decodes (or `force`). A
+    /// unit that throws or produces a non-encodable result leaves no result file; its error is returned.
     public func run<C: Claim>(_ claim: C, unit: RunUnit, scale: Scale, seed: UInt64, force: Bool) -> Outcome {
         let url = store.resultURL(claim: claim.id, scale: scale, seed: seed, unit: unit)
-        if !force && store.exists(url) {
+        if !force && store.isCurrent(url, code: code) {
             if (try? store.read(ResultEnvelope<C.UnitResult>.self, from: url)) != nil { return .skipped }
+        } else if !force && store.exists(url) {
+            progress?("  \(claim.id) \(unit): stored result was made by other code (changed since); recomputing")
         }
         GSL.configure()
         let context = RunContext(claimID: claim.id, unit: unit, scale: scale, masterSeed: seed, progress: progress)
@@ -29,7 +33,7 @@ public struct Runner: Sendable {
             let envelope = ResultEnvelope(claim: claim.id, scale: scale, masterSeed: seed, unit: unit,
                                           generator: "gsl mt19937", streamSeed: context.streamSeed(),
                                           dataset: context.dataset, revision: revision,
-                                          blas: BLASKernels.current(), result: result)
+                                          blas: BLASKernels.current(), code: code, result: result)
             try store.write(envelope, to: url)
             let d = ContinuousClock.now - start
             let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18

@@ -36,6 +36,8 @@ public struct SlurmSubmission: Sendable {
     public var reportsDirectory: String
     public var expectationsFile: String
     public var revision: String
+    /// The submitting checkout's `CodeFingerprint`, exported to every task (results record it).
+    public var code: String = CodeFingerprint.unknown
     public var partition: String?
     public var claims: [String]
     public var tasks: [Task]
@@ -95,7 +97,7 @@ public struct SlurmSubmission: Sendable {
         #SBATCH --output=\(logDirectory.path)/%A_%a.log
         #SBATCH --chdir=\(workingDirectory)
         set -u
-        export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 DG_REVISION=\(shellQuoted(revision))
+        export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 DG_REVISION=\(shellQuoted(revision)) DG_CODE=\(shellQuoted(code))
         # A time limit or scancel sends TERM: note it and go on to leave the failure marker.
         trap 'echo "task received SIGTERM (time limit or cancel)" >&2' TERM
         line=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" \(shellQuoted(manifestURL.path)))
@@ -134,7 +136,7 @@ public struct SlurmSubmission: Sendable {
         #SBATCH --output=\(logDirectory.path)/report_%j.log
         #SBATCH --chdir=\(workingDirectory)
         set -u
-        export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 DG_REVISION=\(shellQuoted(revision))
+        export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 DG_REVISION=\(shellQuoted(revision)) DG_CODE=\(shellQuoted(code))
         \(exe) status \(ids) \(common)
         \(exe) report \(ids) \(common) --reports \(shellQuoted(reportsDirectory)) || exit $?
         if [ -f \(shellQuoted(expectationsFile)) ]; then

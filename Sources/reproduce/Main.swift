@@ -94,22 +94,41 @@ func resolveClaims(_ ids: [String]) throws -> [any Claim] {
     }
 }
 
+/// Runs git with `args` in the current folder; its trimmed standard output, or nil on failure.
+func git(_ args: [String]) -> String? {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["git"] + args
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    p.standardError = FileHandle.nullDevice
+    guard (try? p.run()) != nil else { return nil }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return p.terminationStatus == 0 ? String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : nil
+}
+
+/// The folders whose contents decide the numbers (what a code change is).
+let codePaths = ["Sources", "Reproductions", "Package.swift"]
+
 /// The code revision recorded in every result: `git describe`-like, with "-dirty" for local edits.
 func codeRevision() -> String {
     if let r = ProcessInfo.processInfo.environment["DG_REVISION"], !r.isEmpty { return r }
-    func git(_ args: [String]) -> String? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["git"] + args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = FileHandle.nullDevice
-        guard (try? p.run()) != nil else { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return p.terminationStatus == 0 ? String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : nil
-    }
     guard let head = git(["rev-parse", "--short=12", "HEAD"]) else { return "unknown (not a git checkout)" }
-    let dirty = git(["status", "--porcelain", "--untracked-files=no", "--", "Sources", "Reproductions", "Package.swift"]).map { !$0.isEmpty } ?? false
+    let dirty = git(["status", "--porcelain", "--untracked-files=no", "--"] + codePaths).map { !$0.isEmpty } ?? false
     return head + (dirty ? "-dirty" : "")
+}
+
+/// `CodeFingerprint` of this checkout: the committed trees of the code paths, uncommitted edits
+/// and untracked files there, hashed (16 hex digits). `DG_CODE` overrides (set for child processes).
+func codeFingerprint() -> String {
+    if let r = ProcessInfo.processInfo.environment["DG_CODE"], !r.isEmpty { return r }
+    guard let trees = git(["rev-parse"] + codePaths.map { "HEAD:" + $0 }),
+          let diff = git(["diff", "HEAD", "--"] + codePaths),
+          let untracked = git(["ls-files", "--others", "--exclude-standard", "--"] + codePaths) else { return CodeFingerprint.unknown }
+    var bytes = Array(trees.utf8) + Array(diff.utf8)
+    for path in untracked.split(separator: "\n").map(String.init).sorted() {
+        bytes += Array(path.utf8) + ((try? Data(contentsOf: URL(fileURLWithPath: path))).map(Array.init) ?? [])
+    }
+    return String(format: "%016llx", CodeFingerprint.fnv1a(bytes))
 }

@@ -44,7 +44,7 @@ struct Run: ParsableCommand {
         }
         let quiet = self.quiet
         let sink: (@Sendable (String) -> Void)? = quiet ? nil : { @Sendable line in note(line) }
-        let runner = Runner(store: options.store, revision: codeRevision(), progress: sink)
+        let runner = Runner(store: options.store, revision: codeRevision(), code: codeFingerprint(), progress: sink)
 
         if let u = onlyUnit {
             try runUnit(runner, selected[0], u, scale, seed)
@@ -55,7 +55,7 @@ struct Run: ParsableCommand {
         for c in selected {
             for u in c.units(at: scale) {
                 let url = runner.store.resultURL(claim: c.id, scale: scale, seed: seed, unit: u)
-                if force || !runner.store.exists(url) { pending.append((c, u)) }
+                if force || !runner.store.isCurrent(url, code: runner.code) { pending.append((c, u)) }
             }
         }
         if jobs > 1 && pending.count > 1 {
@@ -94,6 +94,7 @@ struct Run: ParsableCommand {
         var environment = ProcessInfo.processInfo.environment
         environment["OPENBLAS_NUM_THREADS"] = "1"
         environment["DG_REVISION"] = codeRevision()
+        environment["DG_CODE"] = codeFingerprint()
         var queue = pending[...]
         var running: [(Process, String)] = []
         var started = 0

@@ -59,13 +59,14 @@ struct Submit: ParsableCommand {
         }
 
         // The units without a result, grouped by claim in manifest order.
+        let code = codeFingerprint()
         var tasks: [SlurmSubmission.Task] = []
         var slices: [SlurmSubmission.Slice] = []
         var coreSeconds: [Double] = []
         let estimator = CostEstimator(stores: [store] + timings.map { ResultStore(root: URL(fileURLWithPath: $0)) })
         var unestimated: [String] = []
         for c in selected {
-            let left = c.units(at: scale).filter { !store.exists(store.resultURL(claim: c.id, scale: scale, seed: seed, unit: $0)) }
+            let left = c.units(at: scale).filter { !store.isCurrent(store.resultURL(claim: c.id, scale: scale, seed: seed, unit: $0), code: code) }
             guard !left.isEmpty else { continue }
             let first = tasks.count
             tasks += left.map { .init(claim: c.id, unit: $0, resultPath: store.resultURL(claim: c.id, scale: scale, seed: seed, unit: $0).path) }
@@ -84,11 +85,12 @@ struct Submit: ParsableCommand {
 
         let base = URL(fileURLWithPath: outRoot).appendingPathComponent("slurm").appendingPathComponent("\(scale.rawValue)-seed-\(seed)")
         let existing = (try? FileManager.default.contentsOfDirectory(atPath: base.path))?.filter { $0.hasPrefix("submission-") }.count ?? 0
-        let submission = SlurmSubmission(
+        var submission = SlurmSubmission(
             directory: base.appendingPathComponent("submission-\(existing + 1)"), executable: executablePath(), workingDirectory: cwd,
             scale: scale, seed: seed, resultsRoot: outRoot, reportsDirectory: reportsDir,
             expectationsFile: absolute("Expectations/\(scale.rawValue).tsv", cwd), revision: codeRevision(), partition: partition,
             claims: selected.map(\.id), tasks: tasks, slices: slices)
+        submission.code = code
 
         if dryRun {
             print("# dry run: \(tasks.count) units of \(slices.count) claims; nothing written or submitted")

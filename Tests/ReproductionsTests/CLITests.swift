@@ -15,11 +15,12 @@ struct CLI {
 
     struct Output { var status: Int32; var stdout: String; var stderr: String }
 
-    static func run(_ arguments: [String], in dir: URL? = nil) throws -> Output {
+    static func run(_ arguments: [String], in dir: URL? = nil, environment: [String: String] = [:]) throws -> Output {
         let p = Process()
         p.executableURL = executable
         p.arguments = arguments
         if let dir { p.currentDirectoryURL = dir }
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
@@ -60,6 +61,27 @@ struct CLI {
         let r = try CLI.run(["run", "lecture.reinforce", "--scale", "smoke", "--out", "/proc/no-such-dir/results"])
         #expect(r.status == 2)
         #expect(r.stderr.split(separator: "\n").count == 1)
+    }
+
+    /// A rerun reuses a result only when the same code made it: after a code change (here a
+    /// different `DG_CODE` fingerprint) the unit is recomputed, and says so, instead of the old
+    /// numbers standing in for the new code's.
+    @Test func aResultMadeByOtherCodeIsRecomputedNotReused() throws {
+        let out = temporaryDirectory().appendingPathComponent("results")
+        let args = ["run", "lecture.reinforce", "--scale", "smoke", "--out", out.path]
+        let file = out.appendingPathComponent("smoke/seed-1/lecture.reinforce/main-0.json")
+        func recordedCode() throws -> String? {
+            (try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])?["code"] as? String
+        }
+        let first = try CLI.run(args, environment: ["DG_CODE": "code-a"])
+        #expect(first.stderr.contains("done in"))
+        #expect(try recordedCode() == "code-a")
+        let same = try CLI.run(args, environment: ["DG_CODE": "code-a"])
+        #expect(!same.stderr.contains("done in"), "the same code's result is reused: \(same.stderr)")
+        let changed = try CLI.run(args, environment: ["DG_CODE": "code-b"])
+        #expect(changed.stderr.contains("made by other code"), "\(changed.stderr)")
+        #expect(changed.stderr.contains("done in"))
+        #expect(try recordedCode() == "code-b")
     }
 
     @Test func listNamesEveryClaim() throws {

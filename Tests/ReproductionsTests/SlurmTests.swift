@@ -10,11 +10,14 @@ import Reproductions
     static let claimID = "relax.toy"   // a few units at smoke scale, well under a second in all
 
     /// A folder where 7 of relax.toy's smoke units are done and one more failed.
+    /// The code fingerprint the half-finished folder's results record (the CLI is told it is
+    /// running that code through DG_CODE, so it counts them as finished, not stale).
+    static let halfFinishedCode = "slurm-test-code"
     static func halfFinishedFolder(_ name: String = #function) throws -> (out: URL, units: [RunUnit]) {
         let out = temporaryDirectory(name).appendingPathComponent("results")
         let claim = try #require(Registry.claim(claimID))
         let units = claim.units(at: .smoke)
-        let runner = Runner(store: ResultStore(root: out), revision: "test")
+        let runner = Runner(store: ResultStore(root: out), revision: "test", code: halfFinishedCode)
         for u in units.prefix(7) {
             guard case .ran = runner.run(claim, unit: u, scale: .smoke, seed: 1, force: false) else {
                 Issue.record("unit \(u) did not run"); continue
@@ -70,7 +73,8 @@ import Reproductions
 
     @Test func resubmittingListsOnlyTheUnitsWithoutAResult() throws {
         let (out, units) = try Self.halfFinishedFolder()
-        let r = try CLI.run(["submit", "--slurm", Self.claimID, "--scale", "smoke", "--out", out.path, "--dry-run", "--max-running", "3"])
+        let r = try CLI.run(["submit", "--slurm", Self.claimID, "--scale", "smoke", "--out", out.path, "--dry-run", "--max-running", "3"],
+                            environment: ["DG_CODE": Self.halfFinishedCode])
         #expect(r.status == 0, "\(r.stderr)")
         let manifest = r.stdout.split(separator: "\n").filter { $0.hasPrefix(Self.claimID + "\t") }
         #expect(manifest.map { String($0.split(separator: "\t")[1]) } == units.suffix(units.count - 7).map(\.description))
