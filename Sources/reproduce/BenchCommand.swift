@@ -71,7 +71,7 @@ struct Bench: ParsableCommand {
             }
         }
         let loadAfter = Self.loadAverage()
-        let core = Self.openBLASCore()
+        let core = BLASKernels.coreName() ?? "unknown"
         let libm = StepBenchmark.libmSeconds(settings)
         if let rowsJSON {
             try AtomicFile.write(try JSONEncoder().encode(BenchRun(core: core, rows: rows, libm: libm)), to: URL(fileURLWithPath: rowsJSON))
@@ -124,9 +124,6 @@ struct Bench: ParsableCommand {
         run.core += " (OPENBLAS_CORETYPE=\(core))"
         return run
     }
-
-    /// The kernel set OpenBLAS chose.
-    static func openBLASCore() -> String { BLASKernels.coreName() ?? "unknown" }
 
     /// OpenBLAS core types this CPU can run besides the detected one: Haswell (AVX2, FMA), SkylakeX (AVX-512).
     static func supportedCores() -> [String] {
