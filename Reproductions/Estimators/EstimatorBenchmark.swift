@@ -139,7 +139,7 @@ public struct EstimatorBenchmark: Claim {
                               trainingLayers: [1, 2], varianceDraws: 4, timingUpdates: 1)
         case .quick: Settings(units: 40, epochs: 2, batch: 24, learningRate: 1e-3, controlLearningRate: 1e-2, beta2: 0.99999,
                               baselineHidden: [100], rHidden: [200, 200], trainLimit: nil, paperData: false, seeds: 3,
-                              trainingLayers: [1, 2], varianceDraws: 10, timingUpdates: 5)
+                              trainingLayers: [1, 2, 3], varianceDraws: 10, timingUpdates: 5)
         case .paper: Settings(units: 200, epochs: 100, batch: 24, learningRate: 1e-4, controlLearningRate: 1e-3, beta2: 0.99999,
                               baselineHidden: [100], rHidden: [200, 200], trainLimit: nil, paperData: true, seeds: 10,
                               trainingLayers: [1, 2, 3], varianceDraws: 20, timingUpdates: 9)

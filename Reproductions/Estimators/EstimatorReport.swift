@@ -53,6 +53,33 @@ public enum EstimatorReport {
         md += "- Code: \(revisions.joined(separator: ", ")); BLAS kernels: \(blas.isEmpty ? "unknown" : blas.joined(separator: ", ")); \(bench.units(at: scale).count) units, \(String(format: "%.0f", coreSeconds)) CPU-seconds in total\n"
         md += "- Regenerate: `\(command)` (resumable: finished units are skipped unless --force; `reproduce report estimators --scale \(scale.rawValue)` re-renders from stored results). Paper scale (documented, not run): \(paperLine())\n\n"
 
+        // At a glance: one row per estimator, the headline numbers side by side.
+        md += "## At a glance\n\n"
+        md += "Per estimator: final training ELBO (mean over seeds, nats) and its paired difference against \(BenchmarkEstimator.reference.label) (* where the 95% paired interval excludes 0), ln gradient variance at the final epoch (mean over seeds), and counted multiply-adds (millions) and CPU milliseconds per update at the largest trained L. Details and intervals in the sections below.\n\n"
+        let Lmax = s.trainingLayers.max()!
+        var glanceColumns = ["estimator"]
+        for L in s.trainingLayers { glanceColumns += ["ELBO, L = \(L)", "minus ref., L = \(L)"] }
+        glanceColumns += s.trainingLayers.map { "ln var, L = \($0)" } + ["MA (M), L = \(Lmax)", "ms, L = \(Lmax)"]
+        var glance: [[String]] = []
+        for e in BenchmarkEstimator.allCases {
+            var row = [e.label]
+            for L in s.trainingLayers {
+                guard e.available(layers: L) else { row += ["n/a", "n/a"]; continue }
+                let finals = records(L, e).map { $0.epochElbo.last! }
+                row.append(f2(finals.benchMean))
+                if e == BenchmarkEstimator.reference { row.append("(reference)"); continue }
+                let d = IntervalEstimate.paired(finals, records(L, BenchmarkEstimator.reference).map { $0.epochElbo.last! }, alpha: alpha)
+                row.append(signed(d.estimate) + (d.interval.lower > 0 || d.interval.upper < 0 ? "*" : ""))
+            }
+            for L in s.trainingLayers {
+                row.append(e.available(layers: L) ? f2(records(L, e).map { $0.logVariance.last! }.benchMean) : "n/a")
+            }
+            row.append(counts.first { $0.estimator == e && $0.layers == Lmax }.map { String(format: "%.3g", Double($0.multiplyAdds) / 1e6) + (e.controlVariateMethod != nil ? " (lower bound)" : "") } ?? "n/a")
+            row.append(timing.first { $0.estimator == e && $0.layers == Lmax }.map { String(format: "%.3g", $0.secondsPerUpdate * 1e3) } ?? "n/a")
+            glance.append(row)
+        }
+        md += table(glanceColumns, glance)
+
         // ELBO.
         md += "## Final training ELBO\n\n"
         md += "Mean over \(s.seeds) seeds with its t interval, and the paired difference against **\(BenchmarkEstimator.reference.label)** (same seed: same initial weights, minibatches and binarisation) with its paired t interval. Sorted by mean ELBO.\n\n"
