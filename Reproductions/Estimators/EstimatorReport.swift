@@ -50,7 +50,7 @@ public enum EstimatorReport {
         md += "- Pairing: every random stream is keyed by (L, seed), never by estimator: within a seed every estimator starts from the same weights, sees the same minibatch order (its own stream), the same binarisation (static) and the same probe minibatch\n"
         md += "- Final training ELBO: the last epoch's online training ELBO (mean per-example f_E over the epoch's minibatches, nats)\n"
         md += "- Gradient variance: ln of the mean over encoder parameters of the variance of the encoder-gradient estimate over \(s.varianceDraws) independent draws on a fixed probe minibatch (the first \(s.batch) training images), learned parts frozen (`VAETrainer.logGradientVariance`), before training (epoch 0) and after each epoch. NVIL's estimate is divided by its running signal sd (max(1, sd)), which lowers its variance as it lowers its step\n"
-        md += "- Code: \(revisions.joined(separator: ", ")); BLAS kernels: \(blas.isEmpty ? "unknown" : blas.joined(separator: ", ")); \(bench.units(at: scale).count) units, \(String(format: "%.0f", coreSeconds)) CPU-seconds in total\n"
+        md += "- Code: \(revisions.joined(separator: ", "))\(revisions.count > 1 ? " (a resumed run: units ran at more than one revision; each unit's result file records its own)" : ""); BLAS kernels: \(blas.isEmpty ? "unknown" : blas.joined(separator: ", ")); \(bench.units(at: scale).count) units, \(String(format: "%.0f", coreSeconds)) CPU-seconds in total\n"
         md += "- Regenerate: `\(command)` (resumable: finished units are skipped unless --force; `reproduce report estimators --scale \(scale.rawValue)` re-renders from stored results). Paper scale (documented, not run): \(paperLine())\n\n"
 
         // At a glance: one row per estimator, the headline numbers side by side.
@@ -159,6 +159,9 @@ public enum EstimatorReport {
         md += "- A short budget: \(s.epochs) epoch\(s.epochs == 1 ? "" : "s") is far from convergence; rankings early in training need not hold at the paper scale's budget\n"
         md += "- One set of hyperparameters for all (the RELAX draft's); no estimator was tuned for this benchmark\n"
         md += "- f-HNCA + baseline exists only for L >= 2 (a 1-layer VAE has no mediated components for its baseline)\n"
+        md += "- Variance on one fixed probe minibatch with the estimators' learned parts frozen; it is the variance of the update direction each estimator hands to Adam (which rescales per coordinate), so a lower variance need not mean a faster ELBO (NVIL's is lowered by its own normalisation)\n"
+        md += "- Why an estimator ranks where it does (e.g. NVIL below REINFORCE + baseline, as in relax.vae's quick run): not examined here; the exact unbiasedness of every estimator is tested in Tests/DiscreteGradientsTests/VAEUnifiedEstimatorTests.swift\n"
+        md += "- Counted operations of the control-variate estimators are lower bounds (see above)\n"
         let url = dir.appendingPathComponent("ESTIMATORS.md")
         try AtomicFile.write(md, to: url)
         return url
