@@ -17,7 +17,7 @@ MNIST_5K     := $(DATA_DIR)/mnist_5k.csv.gz
 # One BLAS thread per process: faster at these sizes; parallelism comes from --jobs processes.
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: all deps build test reproduce report check data bench clean
+.PHONY: all deps build test reproduce report check data bench estimators clean
 
 all: build
 
@@ -59,6 +59,10 @@ reproduce: build data
 ## bench: time the training steps against their BLAS floor (one BLAS thread) -> Reports/BENCH.md.
 bench: build
 	OPENBLAS_NUM_THREADS=1 $(REPRODUCE) bench all --report --cores all
+
+# The estimators benchmark (not a claim): every VAE gradient estimator on one model -> $(REPORTS)/ESTIMATORS.md.
+estimators: build data
+	$(REPRODUCE) run estimators --scale $(SCALE) --seed $(SEED) --out $(RESULTS) --jobs $(JOBS) --reports $(REPORTS)
 
 clean:
 	rm -rf .build $(RESULTS)

@@ -19,6 +19,17 @@ struct Report: ParsableCommand {
     func run() throws {
         let scale = try options.parsedScale()
         let seed = try options.validatedSeed()
+        if claims == [EstimatorBenchmark.targetID] {
+            // The estimators benchmark: Reports/ESTIMATORS.md only (no verdict, not in the index's table).
+            let dir = URL(fileURLWithPath: reports)
+            if let problem = AtomicFile.checkWritable(dir) { throw UsageError(message: "cannot write reports: \(problem)") }
+            let command = "OPENBLAS_NUM_THREADS=1 .build/release/reproduce run estimators --scale \(scale.rawValue)" + (seed == 1 ? "" : " --seed \(seed)") + " --jobs 2"
+            do {
+                let url = try EstimatorReport.write(store: options.store, scale: scale, seed: seed, reports: dir, command: command)
+                print("rendered \(url.path)")
+            } catch let error as ClaimError { throw UsageError(message: error.description) }
+            return
+        }
         let selected = try resolveClaims(claims)
         let dir = URL(fileURLWithPath: reports)
         if let problem = AtomicFile.checkWritable(dir) { throw UsageError(message: "cannot write reports: \(problem)") }

@@ -26,10 +26,16 @@ struct Run: ParsableCommand {
     @Flag(help: "No progress lines on stderr.")
     var quiet = false
 
+    @Option(help: "Folder for ESTIMATORS.md and its figures (`run estimators` only: the benchmark writes its report when all its units are done).")
+    var reports: String = "Reports"
+
     func run() throws {
         let scale = try options.parsedScale()
         let seed = try options.validatedSeed()
-        let selected = try resolveClaims(claims)
+        // The estimators benchmark is not a claim: it runs alone and ends in a report, not a verdict.
+        let benchmark = claims.contains(EstimatorBenchmark.targetID)
+        if benchmark && claims.count > 1 { throw UsageError(message: "'\(EstimatorBenchmark.targetID)' is a benchmark, not a claim: run it alone") }
+        let selected: [any Claim] = benchmark ? [EstimatorBenchmark()] : try resolveClaims(claims)
         guard jobs >= 1 else { throw UsageError(message: "bad --jobs \(jobs) (expected 1 or more)") }
         var onlyUnit: RunUnit?
         if let u = unit {
@@ -41,6 +47,9 @@ struct Run: ParsableCommand {
         }
         if let problem = AtomicFile.checkWritable(URL(fileURLWithPath: options.out)) {
             throw UsageError(message: "cannot write results: \(problem)")
+        }
+        if benchmark && onlyUnit == nil, let problem = AtomicFile.checkWritable(URL(fileURLWithPath: reports)) {
+            throw UsageError(message: "cannot write reports: \(problem)")
         }
         let quiet = self.quiet
         let sink: (@Sendable (String) -> Void)? = quiet ? nil : { @Sendable line in note(line) }
@@ -65,6 +74,17 @@ struct Run: ParsableCommand {
                 if !quiet { note("[\(i + 1)/\(pending.count)] \(p.claim.id) \(p.unit)") }
                 try runUnit(runner, p.claim, p.unit, scale, seed)
             }
+        }
+        if benchmark {
+            let command = "OPENBLAS_NUM_THREADS=1 .build/release/reproduce run estimators --scale \(scale.rawValue)" + (seed == 1 ? "" : " --seed \(seed)") + " --jobs 2"
+            do {
+                let url = try EstimatorReport.write(store: options.store, scale: scale, seed: seed, reports: URL(fileURLWithPath: reports), command: command)
+                print("estimators: benchmark (no verdict), wrote \(url.path)")
+            } catch {
+                print("estimators: no report: \(error)")
+                throw ExitCode(1)
+            }
+            return
         }
         var anyError = false
         for c in selected {
