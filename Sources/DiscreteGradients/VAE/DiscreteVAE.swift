@@ -97,11 +97,6 @@ public struct DiscreteVAE: Codable, Sendable, Equatable {
     public func encoderBlocks(_ e: Int) -> [LayerParameters] { encoderStacks[e].layers + [encoder[e].parameters] }
     /// Decoder layer k's parameter blocks, likewise (`VAEGradient.decoder`'s order).
     public func decoderBlocks(_ k: Int) -> [LayerParameters] { decoderStacks[k].layers + [decoder[k].parameters] }
-    /// The blocks of encoder layer e within `VAEGradient.encoder` (= e for a linear model).
-    public func encoderBlockRange(_ e: Int) -> Range<Int> {
-        let start = (0..<e).reduce(0) { $0 + encoderStacks[$1].layers.count + 1 }
-        return start..<(start + encoderStacks[e].layers.count + 1)
-    }
     public var encoderParameterCount: Int { encoder.indices.reduce(0) { $0 + encoderStacks[$1].parameterCount + encoder[$1].parameters.count } }
     /// Encoder parameters layer by layer, each layer's blocks in `encoderBlocks` order (weights row
     /// by row, then biases).
@@ -300,7 +295,8 @@ extension DiscreteVAE {
 public struct VAEPass: Sendable {
     /// X [batch x pixels], 0/1.
     public var input: Matrix
-    /// encoder[e]: input Phi_e, logits, probabilities and values Phi_{e+1}.
+    /// encoder[e]: input (what the logits read: Phi_e, or the last activation of encoder stack e),
+    /// logits, probabilities and values Phi_{e+1}.
     public var encoder: [BernoulliLayerSample]
     /// decoderLogits[k]: logits of p_k(Phi_k | Phi_{k+1}) [batch x size of Phi_k].
     public var decoderLogits: [Matrix]
