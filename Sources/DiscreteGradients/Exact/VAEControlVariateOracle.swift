@@ -13,17 +13,19 @@ public extension VAEOracle {
         var out: [Double] = []
         for e in 0..<L {
             var first = Matrix(rows: sizes[e], cols: vae.encoder[e].inputCount), bias = [Double](repeating: 0, count: sizes[e])
+            // A nonlinear layer's tanh-stack blocks, summed over rows (backpropagated through the stack).
+            var stackSums = vae.encoderStacks[e].layers.map { LayerParameters.zeros(units: $0.weights.rows, inputs: $0.weights.cols) }
             let below = e == 0 ? [[Matrix]()] : configurations(Array(sizes[0..<e]), coding: coding)
             let above = e == L - 1 ? [[Matrix]()] : configurations(Array(sizes[(e + 1)...]), coding: coding)
             for pre in below {
                 // Layer e's logits given the layers below, and their probability.
                 var input = vae.encoderInput(x), qBelow = 1.0
                 for k in 0..<e {
-                    let s = vae.encoder[k].evaluate(input, values: pre[k])
+                    let s = vae.encoder[k].evaluate(vae.encoderFeatures(k, input).input, values: pre[k])
                     for i in s.values.data.indices { qBelow *= s.values.data[i] == 1 ? s.probabilities.data[i] : 1 - s.probabilities.data[i] }
                     input = pre[k]
                 }
-                let a = vae.encoder[e].logits(input)
+                let a = vae.encoder[e].logits(vae.encoderFeatures(e, input).input)
                 // Rows of layer e: (values, relaxation?, weight).
                 var values: Matrix, weights: [Double], relaxation: VAERelaxation? = nil
                 let n = sizes[e]
@@ -78,8 +80,16 @@ public extension VAEOracle {
                 for r in 0..<rows { for j in 0..<n { c[r, j] *= w[r] } }
                 Matrix.gemm(c, transposeA: true, pass.encoder[e].input, beta: 1, into: &first)
                 for (j, s) in c.columnSums().enumerated() { bias[j] += s }
+                if !stackSums.isEmpty {
+                    var unused = 0.0
+                    let means = vae.encoderGradient(layer: e, signal: c, pass: pass, varianceSum: &unused)
+                    for l in stackSums.indices {
+                        for i in stackSums[l].weights.data.indices { stackSums[l].weights.data[i] += Double(rows) * means[l].weights.data[i] }
+                        for i in stackSums[l].bias.indices { stackSums[l].bias[i] += Double(rows) * means[l].bias[i] }
+                    }
+                }
             }
-            out += first.data + bias
+            out += stackSums.flatMap(\.flattened) + first.data + bias
         }
         return out
     }

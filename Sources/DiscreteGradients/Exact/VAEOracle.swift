@@ -53,11 +53,15 @@ public enum VAEOracle {
         let L = vae.layerCount
         var mean: [Double] = [], variance: [Double] = []
         for e in 0..<L {
-            var m1 = [Double](repeating: 0, count: vae.encoder[e].parameters.count), m2 = m1
+            var m1 = [Double](repeating: 0, count: vae.encoderBlocks(e).reduce(0) { $0 + $1.count }), m2 = m1
             func accumulate(_ weight: Double, _ draws: VAEDraws) {
                 let c = estimator.signals(vae, draws, baselines: baselines)[e]
                 let input = draws.main.encoder[e].input
-                let g = (0..<c.cols).flatMap { j in (0..<input.cols).map { i in c[0, j] * input[0, i] } } + (0..<c.cols).map { c[0, $0] }
+                var unused = 0.0
+                // A nonlinear layer: the signal backpropagated through its stack (one row, so the batch mean is the estimate).
+                let g = vae.encoderStacks[e].isEmpty
+                    ? (0..<c.cols).flatMap { j in (0..<input.cols).map { i in c[0, j] * input[0, i] } } + (0..<c.cols).map { c[0, $0] }
+                    : vae.encoderGradient(layer: e, signal: c, pass: draws.main, varianceSum: &unused).flatMap(\.flattened)
                 for k in g.indices { m1[k] += weight * g[k]; m2[k] += weight * g[k] * g[k] }
             }
             for values in configurations(vae.latentSizes, coding: vae.coding) {

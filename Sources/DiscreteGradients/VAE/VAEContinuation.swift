@@ -12,7 +12,9 @@ public extension DiscreteVAE {
     /// log-probability uses the relaxed log-likelihood y log sigma(l) + (1 - y) log sigma(-l) of
     /// the indicator y, linear in y and exact at 0/1. For the top layer, F equals the sampled
     /// signal at v = b; below it, it is the mean-field surrogate, which keeps control variates
-    /// unbiased (they only need F to be differentiable). Returns F per row and dF/dv.
+    /// unbiased (they only need F to be differentiable). Returns F per row and dF/dv. A nonlinear
+    /// model's stacks are part of each map: dF/dv is backpropagated through decoder stack e, and
+    /// the mean field above through the stacks of the layers above (`TanhStack.backward`).
     func continuation(layer e: Int, pass: VAEPass, values v: Matrix) -> (value: [Double], gradient: Matrix) {
         let L = layerCount, B = v.rows, gap = coding.gap, off = coding.off
         precondition(v.rows == pass.batchSize && v.cols == latentSizes[e])
@@ -25,21 +27,27 @@ public extension DiscreteVAE {
         }
         // log p_e(Phi_e | v).
         let target = indicators(of: pass, e)
-        let l0 = decoder[e].logits(v)
+        let f0 = decoderFeatures(e, v)
+        let l0 = decoder[e].logits(f0.input)
         addRelaxedLogLikelihood(target, l0)
         var dl0 = target
         for k in dl0.data.indices { dl0.data[k] -= Fn.sigmoid(l0.data[k]) }
-        var gradient = Matrix(rows: B, cols: v.cols)
+        var gradient = Matrix(rows: B, cols: f0.input.cols)
         Matrix.gemm(dl0, decoder[e].parameters.weights, into: &gradient)
-        // The mean field above: ms[j] = m_{e+1+j}.
+        if !decoderStacks[e].isEmpty { gradient = decoderStacks[e].backward(activations: f0.hidden, outputGradient: gradient).input! }
+        // The mean field above: ms[j] = m_{e+1+j}; each map's stack activations kept for the backward pass.
         var ms = [v], encoderLogits: [Matrix] = [], decoderLogits: [Matrix] = []
+        var encoderHidden: [[Matrix]] = [], decoderHidden: [[Matrix]] = []
         for k in (e + 1)..<max(L, e + 1) {
-            let a = encoder[k].logits(ms.last!)
+            let fa = encoderFeatures(k, ms.last!)
+            let a = encoder[k].logits(fa.input)
             for b in 0..<B { for j in 0..<a.cols { value[b] += ELBOComponents.bernoulliEntropy(logit: a[b, j]) } }
             let m = a.map { off + gap * Fn.sigmoid($0) }
-            let l = decoder[k].logits(m)
+            let fl = decoderFeatures(k, m)
+            let l = decoder[k].logits(fl.input)
             addRelaxedLogLikelihood(indicators(ms.last!), l)
             encoderLogits.append(a); decoderLogits.append(l); ms.append(m)
+            encoderHidden.append(fa.hidden); decoderHidden.append(fl.hidden)
         }
         let top = indicators(ms.last!)
         var gm = ms.map { Matrix(rows: B, cols: $0.cols) }
@@ -54,7 +62,7 @@ public extension DiscreteVAE {
             let l = decoderLogits[j], child = indicators(ms[j])
             var dl = child
             for i in dl.data.indices { dl.data[i] -= Fn.sigmoid(l.data[i]) }
-            Matrix.gemm(dl, decoder[k].parameters.weights, beta: 1, into: &gm[j + 1])
+            Self.backpropagate(dl, through: decoder[k].parameters.weights, decoderStacks[k], decoderHidden[j], into: &gm[j + 1])
             for i in gm[j].data.indices { gm[j].data[i] += l.data[i] / gap }
             let a = encoderLogits[j]
             var da = a
@@ -62,9 +70,19 @@ public extension DiscreteVAE {
                 let s = Fn.sigmoid(a.data[i]), slope = s * (1 - s)
                 da.data[i] = -a.data[i] * slope + gm[j + 1].data[i] * gap * slope
             }
-            Matrix.gemm(da, encoder[k].parameters.weights, beta: 1, into: &gm[j])
+            Self.backpropagate(da, through: encoder[k].parameters.weights, encoderStacks[k], encoderHidden[j], into: &gm[j])
         }
         for i in gradient.data.indices { gradient.data[i] += gm[0].data[i] }
         return (value, gradient)
+    }
+
+    /// Adds dl W (backpropagated through `stack` when it is non-empty) to `target`: the gradient
+    /// along a map's input of logits l = stack(input) W^T + b. An affine map is one gemm with beta 1.
+    private static func backpropagate(_ dl: Matrix, through w: Matrix, _ stack: TanhStack, _ hidden: [Matrix], into target: inout Matrix) {
+        guard !stack.isEmpty else { Matrix.gemm(dl, w, beta: 1, into: &target); return }
+        var dh = Matrix(rows: dl.rows, cols: w.cols)
+        Matrix.gemm(dl, w, into: &dh)
+        let d = stack.backward(activations: hidden, outputGradient: dh).input!
+        for i in target.data.indices { target.data[i] += d.data[i] }
     }
 }

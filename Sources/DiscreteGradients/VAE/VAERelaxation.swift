@@ -36,17 +36,20 @@ public extension DiscreteVAE {
     /// One ancestral pass through the encoder by the RELAX reparameterisation: per layer, u for
     /// every unit and example, then v; returns the pass and every layer's relaxation.
     func reparameterizedForward(_ x: Matrix, stream: inout RandomStream) -> (pass: VAEPass, relaxations: [VAERelaxation]) {
-        var samples: [BernoulliLayerSample] = [], relaxations: [VAERelaxation] = []
+        var samples: [BernoulliLayerSample] = [], relaxations: [VAERelaxation] = [], hidden: [[Matrix]] = []
         var below = encoderInput(x)
-        for layer in encoder {
-            let a = layer.logits(below)
+        for (e, layer) in encoder.enumerated() {
+            let f = encoderFeatures(e, below)
+            let a = layer.logits(f.input)
             var u = Matrix(rows: a.rows, cols: a.cols), v = u
             stream.fillUniform(&u.data); stream.fillUniform(&v.data)
             let (values, r) = VAERelaxation.draw(logits: a, u: u, v: v, coding: coding)
-            samples.append(BernoulliLayerSample(input: below, logits: a, probabilities: a.map(layer.firingProbability(logit:)), values: values))
-            relaxations.append(r)
+            samples.append(BernoulliLayerSample(input: f.input, logits: a, probabilities: a.map(layer.firingProbability(logit:)), values: values))
+            relaxations.append(r); hidden.append(f.hidden)
             below = values
         }
-        return (VAEPass(input: x, encoder: samples, decoderLogits: decoder.indices.map { decoderLogits($0, samples[$0].values) }), relaxations)
+        var pass = VAEPass(input: x, encoder: samples, encoderHidden: hidden)
+        for k in decoder.indices { pass.setDecoder(k, decoderForward(k, samples[k].values)) }
+        return (pass, relaxations)
     }
 }

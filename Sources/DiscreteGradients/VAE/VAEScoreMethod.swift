@@ -107,6 +107,8 @@ public enum VAEScoreMethod: String, Codable, Sendable, CaseIterable {
     /// Eq. 6 for every unit of layer e: sigma'(l) (g(1) - g(0)) with
     /// g(phi) = rho(phi) (sum of mediated components at Phi_j = phi - baseline) + sum of direct-only components at Phi_j = phi.
     func fHNCASignal(_ vae: DiscreteVAE, _ pass: VAEPass, _ components: ELBOComponents, layer e: Int, baseline: Double) -> Matrix {
+        precondition(vae.childrenAreAffine(ofLayer: e),
+                     "f-HNCA needs affine maps from layer \(e)'s units to their children (its flip counterfactuals shift the children's logits by one weight, FlipCounterfactuals); this DiscreteVAE has a tanh stack there (a nonlinear model): use REINFORCE, LOO, DisARM or a control-variate estimator")
         let L = vae.layerCount, B = pass.batchSize
         let layer = pass.encoder[e]
         let H = layer.logits.cols
