@@ -35,7 +35,7 @@ import Testing
         let (vae, x) = Self.tiny(latent, hidden: hidden, coding: coding, seed: 5)
         let exact = VAEOracle.encoderGradient(vae, x)
         #expect(exact.count == vae.encoderParameterCount)
-        for method in [VAEEncoderEstimator.reinforce, .leaveOneOut, .disARM] {
+        for method in [VAEScoreMethod.reinforce, .leaveOneOut, .disARM] {
             for baselines in [nil, [-2.0, -3.0].prefix(latent.count).map { $0 }] as [[Double]?] where baselines == nil || method.acceptsBaseline {
                 let e = Self.error(VAEOracle.moments(method, vae, x, baselines: baselines).mean, exact)
                 #expect(e < 1e-7, "\(method) baseline \(baselines != nil) on \(latent) hidden \(hidden) \(coding): \(e)")
