@@ -265,44 +265,40 @@ public struct EstimatorBenchmark: Claim {
     /// prior gradient, the estimator's learning, the step's ELBO) at L = 1, 2, 3 on the benchmark's
     /// model shape, the first minibatch of the training set.
     static func counts(_ s: Settings, binary: Matrix, context: RunContext) -> [EstimatorCountRow] {
-        let x = rows(binary, Array(0..<s.batch)[...])
-        var out: [EstimatorCountRow] = []
-        for L in countLayers {
-            for e in BenchmarkEstimator.estimators(layers: L) {
-                var initStream = RandomStream(master: context.masterSeed, claim: EstimatorBenchmark.targetID, label: "counts/L\(L)/init", index: 0)
-                var latents = RandomStream(master: context.masterSeed, claim: EstimatorBenchmark.targetID, label: "counts/L\(L)/latents", index: 0)
-                let m = model(layers: L, s, binary: binary, stream: &initStream)
-                let c = withTrainer(e, model: m, s, stream: &initStream) { trainer in
-                    VAEOperationCount.counting { trainer.step(x, stream: &latents) }
-                }
-                precondition(c.value.isFinite)
-                out.append(EstimatorCountRow(estimator: e, layers: L, multiplyAdds: c.multiplyAdds, transcendentals: c.transcendentals))
-            }
+        eachFreshTrainer("counts", s, binary: binary, context: context) { e, L, trainer, x, latents in
+            let c = VAEOperationCount.counting { trainer.step(x, stream: &latents) }
+            precondition(c.value.isFinite)
+            return EstimatorCountRow(estimator: e, layers: L, multiplyAdds: c.multiplyAdds, transcendentals: c.transcendentals)
         }
-        return out
     }
 
     /// CPU seconds per training update (median of `timingUpdates` after one warm-up update) at
     /// L = 1, 2, 3. Reported in the timing table only.
     static func timing(_ s: Settings, binary: Matrix, context: RunContext) -> [EstimatorTimingRow] {
+        eachFreshTrainer("timing", s, binary: binary, context: context) { e, L, trainer, x, latents in
+            _ = trainer.step(x, stream: &latents)
+            var times: [Double] = []
+            for _ in 0..<s.timingUpdates {
+                let start = processCPUSeconds()
+                _ = trainer.step(x, stream: &latents)
+                times.append(processCPUSeconds() - start)
+            }
+            return EstimatorTimingRow(estimator: e, layers: L, secondsPerUpdate: times.sorted()[times.count / 2])
+        }
+    }
+
+    /// `body` once per (L in `countLayers`, estimator) on a fresh trainer of the benchmark's model,
+    /// the first minibatch of the training set and a latent stream, all keyed by (`label`, L).
+    static func eachFreshTrainer<Row>(_ label: String, _ s: Settings, binary: Matrix, context: RunContext,
+                                      _ body: (BenchmarkEstimator, Int, inout any EstimatorTraining, Matrix, inout RandomStream) -> Row) -> [Row] {
         let x = rows(binary, Array(0..<s.batch)[...])
-        var out: [EstimatorTimingRow] = []
+        var out: [Row] = []
         for L in countLayers {
             for e in BenchmarkEstimator.estimators(layers: L) {
-                var initStream = RandomStream(master: context.masterSeed, claim: EstimatorBenchmark.targetID, label: "timing/L\(L)/init", index: 0)
-                var latents = RandomStream(master: context.masterSeed, claim: EstimatorBenchmark.targetID, label: "timing/L\(L)/latents", index: 0)
+                var initStream = RandomStream(master: context.masterSeed, claim: EstimatorBenchmark.targetID, label: "\(label)/L\(L)/init", index: 0)
+                var latents = RandomStream(master: context.masterSeed, claim: EstimatorBenchmark.targetID, label: "\(label)/L\(L)/latents", index: 0)
                 let m = model(layers: L, s, binary: binary, stream: &initStream)
-                let seconds = withTrainer(e, model: m, s, stream: &initStream) { trainer -> Double in
-                    _ = trainer.step(x, stream: &latents)
-                    var times: [Double] = []
-                    for _ in 0..<s.timingUpdates {
-                        let start = processCPUSeconds()
-                        _ = trainer.step(x, stream: &latents)
-                        times.append(processCPUSeconds() - start)
-                    }
-                    return times.sorted()[times.count / 2]
-                }
-                out.append(EstimatorTimingRow(estimator: e, layers: L, secondsPerUpdate: seconds))
+                out.append(withTrainer(e, model: m, s, stream: &initStream) { trainer in body(e, L, &trainer, x, &latents) })
             }
         }
         return out

@@ -150,24 +150,7 @@ import Testing
     @Test(arguments: 0..<3) func continuationGradientMatchesFiniteDifferences(_ index: Int) {
         let (latent, hidden, coding) = Self.cases[index]
         let (vae, x) = Self.tiny(latent, hidden: hidden, coding: coding, seed: 8)
-        var s = RandomStream(seed: 3)
-        let X = Matrix(rows: 3, cols: 3, data: (0..<3).flatMap { _ in x.data })
-        let pass = vae.forward(X, stream: &s).pass
-        for e in 0..<vae.layerCount {
-            let v = Matrix(rows: 3, cols: latent[e], data: (0..<(3 * latent[e])).map { _ in coding.off + coding.gap * s.uniform() })
-            let g = vae.continuation(layer: e, pass: pass, values: v).gradient
-            let h = 1e-6
-            for k in v.data.indices {
-                var up = v, down = v
-                up.data[k] += h; down.data[k] -= h
-                let numeric = (vae.continuation(layer: e, pass: pass, values: up).value[k / v.cols]
-                               - vae.continuation(layer: e, pass: pass, values: down).value[k / v.cols]) / (2 * h)
-                #expect(abs(numeric - g.data[k]) < 1e-6, "layer \(e) entry \(k): \(numeric) vs \(g.data[k])")
-            }
-        }
-        let top = vae.layerCount - 1
-        let atB = vae.continuation(layer: top, pass: pass, values: pass.phi(top + 1)).value
-        #expect(Self.error(atB, ELBOComponents(vae, pass).downstream(of: top)) < 1e-10)
+        expectContinuationMatchesFiniteDifferences(vae, x)
     }
 
     /// A linear model encodes without stack keys (as before stacks existed) and such JSON decodes

@@ -71,25 +71,7 @@ import Testing
     @Test(arguments: 0..<4) func continuationGradientMatchesFiniteDifferences(_ index: Int) {
         let (latent, coding) = Self.cases[index]
         let (vae, x) = Self.tiny(latent, coding: coding, seed: 8)
-        var s = RandomStream(seed: 3)
-        let X = Matrix(rows: 3, cols: 4, data: (0..<3).flatMap { _ in x.data })
-        let pass = vae.forward(X, stream: &s).pass
-        for e in 0..<vae.layerCount {
-            let v = Matrix(rows: 3, cols: latent[e], data: (0..<(3 * latent[e])).map { _ in coding.off + coding.gap * s.uniform() })
-            let g = vae.continuation(layer: e, pass: pass, values: v).gradient
-            let h = 1e-6
-            for k in v.data.indices {
-                var up = v, down = v
-                up.data[k] += h; down.data[k] -= h
-                let numeric = (vae.continuation(layer: e, pass: pass, values: up).value[k / v.cols]
-                               - vae.continuation(layer: e, pass: pass, values: down).value[k / v.cols]) / (2 * h)
-                #expect(abs(numeric - g.data[k]) < 1e-6, "layer \(e) entry \(k): \(numeric) vs \(g.data[k])")
-            }
-        }
-        let top = vae.layerCount - 1
-        let atB = vae.continuation(layer: top, pass: pass, values: pass.phi(top + 1)).value
-        let f = ELBOComponents(vae, pass).downstream(of: top)
-        #expect(Self.error(atB, f) < 1e-10)
+        expectContinuationMatchesFiniteDifferences(vae, x)
     }
 
     /// Sampled estimates through the protocol average to the exact gradient (a batch of 20000 copies).
@@ -108,4 +90,29 @@ import Testing
             #expect(Self.error(g, exact) < 0.15, "\(estimator.label): \(Self.error(g, exact))")
         }
     }
+}
+
+/// The continuation's dF/dv against central differences on three copies of the image x, every
+/// layer, and F at v = b equal to the top layer's sampled signal (any VAE, linear or nonlinear).
+func expectContinuationMatchesFiniteDifferences(_ vae: DiscreteVAE, _ x: Matrix) {
+    var s = RandomStream(seed: 3)
+    let X = Matrix(rows: 3, cols: x.cols, data: (0..<3).flatMap { _ in x.data })
+    let pass = vae.forward(X, stream: &s).pass
+    let coding = vae.coding
+    for e in 0..<vae.layerCount {
+        let n = vae.latentSizes[e]
+        let v = Matrix(rows: 3, cols: n, data: (0..<(3 * n)).map { _ in coding.off + coding.gap * s.uniform() })
+        let g = vae.continuation(layer: e, pass: pass, values: v).gradient
+        let h = 1e-6
+        for k in v.data.indices {
+            var up = v, down = v
+            up.data[k] += h; down.data[k] -= h
+            let numeric = (vae.continuation(layer: e, pass: pass, values: up).value[k / v.cols]
+                           - vae.continuation(layer: e, pass: pass, values: down).value[k / v.cols]) / (2 * h)
+            #expect(abs(numeric - g.data[k]) < 1e-6, "layer \(e) entry \(k): \(numeric) vs \(g.data[k])")
+        }
+    }
+    let top = vae.layerCount - 1
+    let atB = vae.continuation(layer: top, pass: pass, values: pass.phi(top + 1)).value
+    #expect(VAEUnifiedEstimatorTests.error(atB, ELBOComponents(vae, pass).downstream(of: top)) < 1e-10)
 }
