@@ -1,0 +1,25 @@
+set terminal svg size 820,560 dynamic font 'Helvetica,13' background rgb 'white'
+set output 'relax.vae-variance-nonlinear.svg.tmp'
+set title "ln gradient variance, nonlinear"
+set xlabel "epoch"
+set ylabel "ln mean variance of the encoder gradient"
+set key below box maxrows 4
+# A colour-blind-safe cycle (Okabe-Ito), with no pale yellow that vanishes on white.
+set linetype 1 lc rgb '#0072B2'
+set linetype 2 lc rgb '#D55E00'
+set linetype 3 lc rgb '#009E73'
+set linetype 4 lc rgb '#CC79A7'
+set linetype 5 lc rgb '#E69F00'
+set linetype 6 lc rgb '#56B4E9'
+set linetype 7 lc rgb '#000000'
+set linetype 8 lc rgb '#999999'
+set linetype cycle 8
+set grid
+set datafile missing 'nan'
+plot 'relax.vae-variance-nonlinear.dat' index 0 using 1:2:3:4 with yerrorlines title "NVIL", \
+     'relax.vae-variance-nonlinear.dat' index 1 using 1:2:3:4 with yerrorlines title "MuProp", \
+     'relax.vae-variance-nonlinear.dat' index 2 using 1:2:3:4 with yerrorlines title "REBAR", \
+     'relax.vae-variance-nonlinear.dat' index 3 using 1:2:3:4 with yerrorlines title "RELAX", \
+     'relax.vae-variance-nonlinear.dat' index 4 using 1:2:3:4 with yerrorlines title "mutant: RELAX without -dc(z~)/da", \
+     'relax.vae-variance-nonlinear.dat' index 5 using 1:2:3:4 with yerrorlines title "mutant: MuProp without f'(mu) dmu/da"
+set output
