@@ -169,7 +169,7 @@ public struct EstimatorBenchmark: Claim {
         let s = Self.settings(context.scale)
         let data = try ClaimImageData.load(paperData: s.paperData, trainLimit: s.trainLimit)
         context.dataset = data.summary
-        let binary = Self.binarise(data.train)
+        let binary = StaticBinaryImages(data.train)
         switch unit.config {
         case "counts":
             return EstimatorUnitResult(counts: Self.counts(s, binary: binary, context: context))
@@ -185,27 +185,10 @@ public struct EstimatorBenchmark: Claim {
         }
     }
 
-    /// Static binarisation (x > 0.5), as the RELAX draft's released script.
-    static func binarise(_ images: LabeledImages) -> Matrix {
-        let D = images.pixelsPerImage
-        return Matrix(rows: images.count, cols: D, data: (0..<(images.count * D)).map { images.intensity(image: $0 / D, pixel: $0 % D) > 0.5 ? 1 : 0 })
-    }
-
-    static func rows(_ m: Matrix, _ indices: ArraySlice<Int>) -> Matrix {
-        var out = Matrix(rows: indices.count, cols: m.cols)
-        for (r, i) in indices.enumerated() { for j in 0..<m.cols { out[r, j] = m[i, j] } }
-        return out
-    }
-
-    /// The model of the published setup: +-1 latents, centred input, decoder bias at the logit of
-    /// the binarised pixel means. Drawn first from `stream`, so every estimator of a seed starts
-    /// from the same weights.
-    static func model(layers L: Int, _ s: Settings, binary: Matrix, stream: inout RandomStream) -> DiscreteVAE {
-        let means = binary.columnSums().map { $0 / Double(binary.rows) }
-        var model = DiscreteVAE.glorotUniform(inputs: binary.cols, latent: Array(repeating: s.units, count: L), coding: .plusMinusOne, stream: &stream)
-        model.decoder[0].parameters.bias = means.map { Fn.logit(min(max($0, 1e-3), 1 - 1e-3)) }
-        model.inputOffset = means
-        return model
+    /// The published set-up's model (`StaticBinaryImages.publishedModel`) with L layers of the
+    /// scale's units, drawn first from `stream`, so every estimator of a seed starts from the same weights.
+    static func model(layers L: Int, _ s: Settings, binary: StaticBinaryImages, stream: inout RandomStream) -> DiscreteVAE {
+        binary.publishedModel(latent: Array(repeating: s.units, count: L), stream: &stream)
     }
 
     /// Runs `body` with the estimator's trainer (the protocol's two initialisers).
@@ -226,15 +209,15 @@ public struct EstimatorBenchmark: Claim {
     /// seed gets the same initial model, the same minibatch order (its own stream, so estimators
     /// that consume different numbers of uniforms stay paired), the same binarisation (static) and
     /// the same probe minibatch; the latent draws come from one more (L, seed) stream.
-    func train(_ L: Int, _ e: BenchmarkEstimator, _ s: Settings, binary: Matrix, context: RunContext) throws -> EstimatorTrainingRecord {
+    func train(_ L: Int, _ e: BenchmarkEstimator, _ s: Settings, binary: StaticBinaryImages, context: RunContext) throws -> EstimatorTrainingRecord {
         func stream(_ label: String) -> RandomStream {
             RandomStream(master: context.masterSeed, claim: id, label: "L\(L)/\(label)", index: context.unit.index)
         }
         var initStream = stream("init"), orderStream = stream("order"), latentStream = stream("latents")
         let model = Self.model(layers: L, s, binary: binary, stream: &initStream)
-        let n = binary.rows, batches = n / s.batch
+        let n = binary.pixels.rows, batches = n / s.batch
         guard batches > 0 else { throw ClaimError.failed("fewer training images (\(n)) than one minibatch") }
-        let probe = Self.rows(binary, Array(0..<s.batch)[...])
+        let probe = binary.rows(0..<s.batch)
         return try Self.withTrainer(e, model: model, s, stream: &initStream) { trainer in
             var elbo: [Double] = [], logVariance: [Double] = []
             func probeVariance(_ epoch: Int) throws {
@@ -248,7 +231,7 @@ public struct EstimatorBenchmark: Claim {
                 let order = orderStream.permutation(n)
                 var total = 0.0
                 for k in 0..<batches {
-                    let x = Self.rows(binary, order[(k * s.batch)..<((k + 1) * s.batch)])
+                    let x = binary.rows(order[(k * s.batch)..<((k + 1) * s.batch)])
                     let m = trainer.step(x, stream: &latentStream)
                     guard m.isFinite else { throw ClaimError.nonFinite("L = \(L) \(e.label): ELBO \(m) at epoch \(epoch), batch \(k)") }
                     total += m
@@ -264,7 +247,7 @@ public struct EstimatorBenchmark: Claim {
     /// Counted multiply-adds and transcendentals of one training update (estimate, decoder and
     /// prior gradient, the estimator's learning, the step's ELBO) at L = 1, 2, 3 on the benchmark's
     /// model shape, the first minibatch of the training set.
-    static func counts(_ s: Settings, binary: Matrix, context: RunContext) -> [EstimatorCountRow] {
+    static func counts(_ s: Settings, binary: StaticBinaryImages, context: RunContext) -> [EstimatorCountRow] {
         eachFreshTrainer("counts", s, binary: binary, context: context) { e, L, trainer, x, latents in
             let c = VAEOperationCount.counting { trainer.step(x, stream: &latents) }
             precondition(c.value.isFinite)
@@ -274,7 +257,7 @@ public struct EstimatorBenchmark: Claim {
 
     /// CPU seconds per training update (median of `timingUpdates` after one warm-up update) at
     /// L = 1, 2, 3. Reported in the timing table only.
-    static func timing(_ s: Settings, binary: Matrix, context: RunContext) -> [EstimatorTimingRow] {
+    static func timing(_ s: Settings, binary: StaticBinaryImages, context: RunContext) -> [EstimatorTimingRow] {
         eachFreshTrainer("timing", s, binary: binary, context: context) { e, L, trainer, x, latents in
             _ = trainer.step(x, stream: &latents)
             var times: [Double] = []
@@ -289,9 +272,9 @@ public struct EstimatorBenchmark: Claim {
 
     /// `body` once per (L in `countLayers`, estimator) on a fresh trainer of the benchmark's model,
     /// the first minibatch of the training set and a latent stream, all keyed by (`label`, L).
-    static func eachFreshTrainer<Row>(_ label: String, _ s: Settings, binary: Matrix, context: RunContext,
+    static func eachFreshTrainer<Row>(_ label: String, _ s: Settings, binary: StaticBinaryImages, context: RunContext,
                                       _ body: (BenchmarkEstimator, Int, inout any EstimatorTraining, Matrix, inout RandomStream) -> Row) -> [Row] {
-        let x = rows(binary, Array(0..<s.batch)[...])
+        let x = binary.rows(0..<s.batch)
         var out: [Row] = []
         for L in countLayers {
             for e in BenchmarkEstimator.estimators(layers: L) {

@@ -254,29 +254,23 @@ public struct RelaxVAEClaim: Claim {
         var initStream = stream("init")
         var trainStream = stream("train")
         let images = data.train
-        let D = images.pixelsPerImage
-        // Static binarisation (x > 0.5), once; pixel means of the binarised training set.
-        let binary = Matrix(rows: images.count, cols: D, data: (0..<(images.count * D)).map { images.intensity(image: $0 / D, pixel: $0 % D) > 0.5 ? 1 : 0 })
-        let means = binary.columnSums().map { $0 / Double(images.count) }
+        let binary = StaticBinaryImages(images)
         let latent = arch == .linear2 ? [s.units, s.units] : [arch == .nonlinear ? s.nonlinearUnits : s.units]
-        var model = DiscreteVAE.glorotUniform(inputs: D, latent: latent, coding: .plusMinusOne,
-                                              hidden: arch == .nonlinear ? s.nonlinearHidden : [], stream: &initStream)
-        model.decoder[0].parameters.bias = means.map { Fn.logit(min(max($0, 1e-3), 1 - 1e-3)) }
-        model.inputOffset = means
+        let model = binary.publishedModel(latent: latent, hidden: arch == .nonlinear ? s.nonlinearHidden : [], stream: &initStream)
         let estimator = VAEControlVariateEstimator(method, for: model, baselineHidden: s.baselineHidden, rHidden: s.rHidden,
                                                    mutation: role == .mutant ? Self.mutation(method) : .none, stream: &initStream)
         var trainer = VAETrainer(model: model, estimator: estimator, learningRate: s.learningRate,
                                                controlLearningRate: s.controlLearningRate, beta2: s.beta2)
         let batches = images.count / s.batch
         // A fixed minibatch on which the gradient variance is measured after every epoch.
-        let probe = Self.rows(binary, Array(0..<min(s.batch, images.count)))
+        let probe = binary.rows(0..<min(s.batch, images.count))
         var elbo: [Double] = [], logVariance: [Double] = []
         let epochs = s.epochs(arch)
         for epoch in 1...epochs {
             let order = trainStream.permutation(images.count)
             var total = 0.0
             for k in 0..<batches {
-                let x = Self.rows(binary, Array(order[(k * s.batch)..<((k + 1) * s.batch)]))
+                let x = binary.rows(order[(k * s.batch)..<((k + 1) * s.batch)])
                 let e = trainer.train(x, stream: &trainStream).meanELBO
                 guard e.isFinite else { throw ClaimError.nonFinite("\(arch.rawValue) \(method.rawValue): ELBO \(e) at epoch \(epoch), batch \(k)") }
                 total += e
@@ -364,11 +358,6 @@ public struct RelaxVAEClaim: Claim {
             ["models", "linear 1, linear 2, nonlinear", "linear 1, linear 2, nonlinear (the one DiscreteVAE; the nonlinear one with tanh stacks)", "same"],
         ]
         return Table(title: "Setup against the released code (scale \(scale.rawValue))", columns: ["setting", "released code", "ours", "vs released"], rows: rows)
-    }
-
-    /// The given rows of a matrix.
-    static func rows(_ m: Matrix, _ indices: [Int]) -> Matrix {
-        Matrix(rows: indices.count, cols: m.cols, data: indices.flatMap { m.row($0) })
     }
 
     // MARK: Evidence

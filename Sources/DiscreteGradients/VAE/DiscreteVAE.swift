@@ -104,11 +104,15 @@ public struct DiscreteVAE: Codable, Sendable, Equatable {
     public func with(encoderParameters theta: [Double]) -> DiscreteVAE {
         precondition(theta.count == encoderParameterCount)
         var copy = self, k = 0
-        for e in encoder.indices {
-            for l in copy.encoderStacks[e].layers.indices { Self.take(&copy.encoderStacks[e].layers[l], theta, &k) }
-            Self.take(&copy.encoder[e].parameters, theta, &k)
-        }
+        copy.takeEncoderParameters(theta, &k)
         return copy
+    }
+    /// Fills every encoder block, in `encoderParameters` order, from `values[k...]` and advances k.
+    mutating func takeEncoderParameters(_ values: [Double], _ k: inout Int) {
+        for e in encoder.indices {
+            for l in encoderStacks[e].layers.indices { Self.take(&encoderStacks[e].layers[l], values, &k) }
+            Self.take(&encoder[e].parameters, values, &k)
+        }
     }
     /// Fills a block from `values[k...]` (weights row by row, then biases) and advances k.
     static func take(_ p: inout LayerParameters, _ values: [Double], _ k: inout Int) {
@@ -245,15 +249,10 @@ public extension DiscreteVAE {
     /// `decoderBlocks` order: its tanh stack bottom-up, then its logits' layer; weights row by row,
     /// then biases), prior logits. `VAEGradient.flattened` has the same layout.
     var parameters: [Double] {
-        get {
-            encoder.indices.flatMap { encoderBlocks($0).flatMap(\.flattened) } + decoder.indices.flatMap { decoderBlocks($0).flatMap(\.flattened) } + priorLogits
-        }
+        get { encoderParameters + decoder.indices.flatMap { decoderBlocks($0).flatMap(\.flattened) } + priorLogits }
         set {
             var k = 0
-            for e in encoder.indices {
-                for l in encoderStacks[e].layers.indices { Self.take(&encoderStacks[e].layers[l], newValue, &k) }
-                Self.take(&encoder[e].parameters, newValue, &k)
-            }
+            takeEncoderParameters(newValue, &k)
             for e in decoder.indices {
                 for l in decoderStacks[e].layers.indices { Self.take(&decoderStacks[e].layers[l], newValue, &k) }
                 Self.take(&decoder[e].parameters, newValue, &k)
