@@ -9,7 +9,7 @@ SEED         ?= 1
 RESULTS      ?= results
 # Paper-scale reports live beside the quick ones, with their own index (Reports/paper/README.md).
 REPORTS      ?= $(if $(filter paper,$(SCALE)),Reports/paper,Reports)
-LINT         ?= ../shared/tools/lint-reports
+REPORT_LINT  ?= ../shared/tools/lint-reports
 REPRODUCE    := .build/release/reproduce
 DATA_DIR     := data
 MNIST_5K     := $(DATA_DIR)/mnist_5k.csv.gz
@@ -48,7 +48,7 @@ test: deps data
 	$(SWIFT) build -c release --product reproduce
 	$(SWIFT) test -c release
 	bash scripts/slurm-test.sh
-	@if [ -x $(LINT) ]; then $(LINT) Reports; else echo "note: $(LINT) not found; report lint skipped"; fi
+	@if [ -x $(REPORT_LINT) ]; then $(REPORT_LINT) Reports; else echo "note: $(REPORT_LINT) not found; report lint skipped"; fi
 
 ## reproduce: run every claim at SCALE (quick), render Reports/, compare verdicts with Expectations/SCALE.tsv.
 reproduce: build data
