@@ -143,7 +143,7 @@ public struct LectureReinforce: SingleRunClaim {
                 "b_i ~ Bern(sigmoid(a_i)), a = (0, 0.5, -1); f(b) = Σ (b_i - t_i)^2, t = (0.499, 0.45, 0.2)",
                 "\(n) independent REINFORCE samples (no baseline); the mutant uses the same number of samples from its own stream",
                 "Exact gradient in closed form sigmoid'(a)(1 - 2t); enumeration agrees to \(fmt(oracleError, 2))",
-                "Family alpha \(fmt(family)) for this claim (1e-3 over \(Registry.claims.count) claims), split over the four Monte Carlo intervals by the design's shares; planning sds are the estimator's exact sds by enumeration",
+                "Family alpha \(fmt(family)) for this claim (1e-3 over \(Registry.catalogueSize) claims of the catalogue), split over the four Monte Carlo intervals by the design's shares; planning sds are the estimator's exact sds by enumeration",
             ],
             checks: real.checks,
             negativeControls: [NegativeControl(name: "score at a = 0", bug: "uses b - 1/2 as the score (the derivative of log p at a = 0) for every coordinate", checks: mutant.checks)],

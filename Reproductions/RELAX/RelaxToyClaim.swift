@@ -238,7 +238,7 @@ public struct RelaxToyClaim: Claim {
                 "RELAX: c = scale * dense(1)(tanh(dense(10)(2 sigmoid(z / tau) - 1))), Glorot-uniform weights, zero biases, scale from 0; REBAR: eta f(sigma(z / lambda)); temperatures learned from 0.5, eta from 1",
                 "z~: the released code's convention (z~ = z in value, conditional-path derivative) decides; RELAX with the paper's independent v is run beside it and reported in the table",
                 "Success: final theta < 0.1 (the published run ends at 0.063). Per seed: final exact loss; mean over \(checkpoints(scale) + 1) checkpoints of the exact log Var(g) (quadrature)",
-                "Family alpha \(fmt(family)) (1e-3 over \(Registry.claims.count) claims), split by the designs' shares; planning sds are constants (0.3 in theta for the loss, 2 for the log variance), never from data",
+                "Family alpha \(fmt(family)) (1e-3 over \(Registry.catalogueSize) claims of the catalogue), split by the designs' shares; planning sds are constants (0.3 in theta for the loss, 2 for the log variance), never from data",
                 "A/A control: RELAX on a second set of \(seeds(scale)) seeds from an independent stream, against RELAX, through each paired interval",
                 scale == .paper ? "Paper scale: \(Self.seedCounts.paper) seeds (every design is decidable from 61)" : "Reduced scale (\(scale.rawValue)): \(seeds(scale)) seeds; the designs say which sub-claims this scale can decide",
             ],
