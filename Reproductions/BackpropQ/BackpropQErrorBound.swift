@@ -33,7 +33,17 @@ public struct BackpropQErrorBound: SingleRunClaim {
         return PerScale(smoke: runs("smoke"), quick: runs("quick"), paper: runs("paper"))
     }
 
-    public var designs: [SubClaimDesign] {
+    /// What CLAIMS.md asks for but the paper does not state (rule 13): shown, without a verdict.
+    static let descriptiveSubClaims: [String: String] = [
+            "tighter bound l²":
+                "the suite's own finding (triangle inequality in L2); the paper states only its (3 · 2^(l-1) - 2) ε bound",
+            "l² is attained":
+                "the suite's own finding; not stated in the paper",
+    ]
+
+    public var designs: [SubClaimDesign] { allDesigns.describing(Self.descriptiveSubClaims) }
+
+    private var allDesigns: [SubClaimDesign] {
         let rounding = "violations counted beyond h_l > c_l ε (1 + 1e-9) + 1e-12: h and ε are exact sums of at most 2^9 products of order 1, so rounding stays below 1e-12; \"always\" means none"
         func bound(_ name: String, _ constant: String) -> SubClaimDesign {
             .exact(name, estimand: "number of nodes (every node of every trained network at every budget, and of both constructions) with h_l > (\(constant)) ε, h_l and ε exact by enumeration",

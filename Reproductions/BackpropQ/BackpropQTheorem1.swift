@@ -152,7 +152,7 @@ public struct BackpropQTheorem1: SingleRunClaim {
                 "\(grown)/\(graphs.count) graphs have a scope larger than the node itself (bypass edges)",
                 "Exact ∇J = Σ_x p(x) F(x) ∇ log p(x) by enumeration; central finite differences agree to \(fmt(fdError, 2)) on 5 graphs",
                 "Monte Carlo: Figure 7's graph (A -> X, {X, B1} -> Y1, {A, X, B2} -> Y2, f1(Y1), f2(Y2); structure rebuilt from the text), \(n) samples per estimator, \(truth7.count) parameters; each coordinate in units of its exact per-sample sd, margin ±\(fmt(Self.margin)) (TOST)",
-                "Family alpha \(fmt(family)) for this claim (1e-3 over \(Registry.claims.count) claims), all on the Monte Carlo check: \(fmt(mc.alpha(familyAlpha: family), 3)) per coordinate (Bonferroni over \(truth7.count)); the exact check has no alpha",
+                "Family alpha \(fmt(family)) for this claim (1e-3 over \(Registry.catalogueSize) claims of the catalogue), all on the Monte Carlo check: \(fmt(mc.alpha(familyAlpha: family), 3)) per coordinate (Bonferroni over \(truth7.count)); the exact check has no alpha",
                 "quick is a valid scale (as are smoke and paper): Backprop-Q has no experiment to match, and every scale checks Eq. 1 itself, exactly on random SCGs and by Monte Carlo on Figure 7's graph; nothing is reduced but the number of graphs and draws",
                 "Every scale decides both sub-claims (the TOST needs about 17,000 draws; quick runs 80,000 so that the mutant's Monte Carlo kill is not a matter of chance)",
             ],

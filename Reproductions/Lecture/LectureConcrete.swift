@@ -139,7 +139,19 @@ public struct LectureConcrete: SingleRunClaim {
         """)
     static let limitQuote = PaperQuote(PaperQuote.relax, "One limitation of the concrete distribution is that it is a biased estimator except in limiting temperature.")
 
-    public var designs: [SubClaimDesign] {
+    /// What CLAIMS.md asks for but the paper does not state (rule 13): shown, without a verdict.
+    static let descriptiveSubClaims: [String: String] = [
+            "exact: variance grows as τ falls (5 → 0.2)":
+                "neither the lecture nor the draft states that the concrete estimator's variance grows as the temperature falls (CLAIMS.md does)",
+            "exact: monotone on the grid τ ∈ [0.2, 5]":
+                "monotonicity on a grid is the suite's own reading; the papers state only that the estimator is biased except in the limiting temperature",
+            "Monte Carlo: variance at τ = 0.05 at least twice that at τ = 0.2":
+                "neither paper states that the variance grows as the temperature falls",
+    ]
+
+    public var designs: [SubClaimDesign] { allDesigns.describing(Self.descriptiveSubClaims) }
+
+    private var allDesigns: [SubClaimDesign] {
         let q = Self.realQuadrature
         let exactNorm = exactGradient.reduce(0) { $0 + $1 * $1 }.squareRoot()
         let lowTau = temperatures[0], qLow = q[0]

@@ -92,7 +92,21 @@ public struct LectureControlVariates: SingleRunClaim {
     static let biasQuote = PaperQuote(PaperQuote.lecture, "Does not change bias")
     static let reduceQuote = PaperQuote(PaperQuote.lecture, "Variance is reduced if corr(g, c) > 0")
 
-    public var designs: [SubClaimDesign] {
+    /// What CLAIMS.md asks for but the paper does not state (rule 13): shown, without a verdict.
+    static let descriptiveSubClaims: [String: String] = [
+            "exact: factor 1 - ρ² at a*":
+                "the lecture states only 'Does not change bias' and 'Variance is reduced if corr(g, c) > 0'; the factor 1 - ρ² at a* is CLAIMS.md's",
+            "exact: negative correlation with a = 1 increases variance":
+                "not stated in the lecture (CLAIMS.md's addition)",
+            "negative correlation with a = 1 increases variance":
+                "not stated in the lecture (CLAIMS.md's addition)",
+            "factor 1 - ρ² at a*":
+                "not stated in the lecture (CLAIMS.md's addition)",
+    ]
+
+    public var designs: [SubClaimDesign] { allDesigns.describing(Self.descriptiveSubClaims) }
+
+    private var allDesigns: [SubClaimDesign] {
         let m = exactModel
         let n = Self.sampleSizes
         return [

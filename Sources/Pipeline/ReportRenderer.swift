@@ -47,7 +47,7 @@ public struct ReportRenderer: Sendable {
             md += meta.scale == .paper ? " (the paper's settings, with the sample sizes the designs need).\n\n"
                 : " (exact enumeration, Monte Carlo on the paper's own model, or the paper's own toy setting; which, per sub-claim: the setup below)" + (validScaleVerdict.map { "; at the largest valid scale run: \($0)" } ?? "") + ".\n\n"
         }
-        let undecidable = evidence.checks.filter { !$0.decidable }
+        let undecidable = evidence.verdictChecks.filter { !$0.decidable }
         if !undecidable.isEmpty {
             md += "**Not decidable at this scale, by design:** " + undecidable.map { c in
                 "\(c.name) (n = \(c.plan?.n ?? 0)" + (c.plan?.neededN.map { "; needs \($0) \(c.subClaim?.unit ?? "")" } ?? "") + ")"
@@ -65,6 +65,10 @@ public struct ReportRenderer: Sendable {
             var detail = c.detail
             if let n = c.needed { detail += "; \(n)" }
             let quote = c.subClaim?.quote.map { "“\(PaperQuote.normalised($0.text))”" } ?? "-"
+            if let why = c.subClaim?.descriptiveBecause {
+                md += "| \(cell(c.name)) | descriptive: \(cell(why)) | \(c.layer?.rawValue ?? "") | \(cell(c.assertion)) | no verdict (the interval alone says \(c.verdict.rawValue)) | \(cell(detail)) | - |\n"
+                continue
+            }
             let shown = c.proxy == true ? "\(c.verdict.rawValue) (proxy)" : c.verdict.rawValue
             md += "| \(cell(c.name)) | \(cell(quote)) | \(c.layer?.rawValue ?? "") | \(cell(c.assertion)) | **\(shown)** | \(cell(detail)) | \(c.decidable ? "yes" : "**no**") |\n"
         }
@@ -230,7 +234,7 @@ public struct ReportRenderer: Sendable {
                 let design = c.subClaim.map(\.sideText) ?? "legacy test (no design)"
                 let interval = c.estimates.map { e in e.interval.level >= 1 ? fmt(e.estimate) : "\(fmt(e.estimate)) [\(fmt(e.interval.lower)), \(fmt(e.interval.upper))]" }.joined(separator: "; ")
                 let rates = c.plan.map { "\(fmt($0.falseReproduced, 2)) / \(fmt($0.falseNotReproduced, 2))" } ?? ""
-                md += "| \(id) | \(cell(c.name)) | \(c.layer?.rawValue ?? "") | \(cell(design)) | \(cell(interval.count > 160 ? String(interval.prefix(157)) + "..." : interval)) | \(rates) | \(c.decidable ? "yes" : "**no**") | \(c.verdict.rawValue)\(c.proxy == true ? " (proxy)" : "") |\n"
+                md += "| \(id) | \(cell(c.name)) | \(c.layer?.rawValue ?? "") | \(cell(design)) | \(cell(interval.count > 160 ? String(interval.prefix(157)) + "..." : interval)) | \(rates) | \(c.decidable ? "yes" : "**no**") | \(c.isDescriptive ? "descriptive (no verdict)" : c.verdict.rawValue + (c.proxy == true ? " (proxy)" : "")) |\n"
             }
         }
         if !pending.isEmpty {

@@ -87,6 +87,15 @@ public struct SubClaimDesign: Codable, Sendable, Equatable {
     /// Whether a verdict at `scale` is the paper's (not a proxy).
     public func isValid(at scale: String) -> Bool { validScales.contains(scale) }
 
+    /// Why a sub-claim is descriptive: something the suite measures that the paper does not state
+    /// (CLAIMS.md rule 13). Its check is computed and shown, but gives no verdict: the claim's
+    /// verdict, its mutants' kills and its layers' coverage ignore it. Nil: a verdict sub-claim,
+    /// which needs a quote.
+    public var descriptiveBecause: String?
+    public var isDescriptive: Bool { descriptiveBecause != nil }
+    /// The same design, shown without a verdict because the paper does not state it.
+    public func descriptive(_ why: String) -> SubClaimDesign { var d = self; d.descriptiveBecause = why; return d }
+
     /// The same design anchored in a quote from the paper.
     public func quoted(_ quote: PaperQuote) -> SubClaimDesign { var d = self; d.quote = quote; return d }
     /// The same design with the scales at which its estimand is the paper's.
@@ -305,6 +314,16 @@ public struct DesignPlan: Codable, Sendable, Equatable {
 }
 
 extension Sequence where Element == SubClaimDesign {
+    /// The designs, with those named in `reasons` made descriptive for the reason given; every
+    /// name must be one of the designs (a typo would silently keep a verdict).
+    public func describing(_ reasons: [String: String]) -> [SubClaimDesign] {
+        let all = Array(self)
+        for name in reasons.keys where !all.contains(where: { $0.name == name }) {
+            preconditionFailure("descriptive sub-claim \"\(name)\" is not a design; designs: \(all.map(\.name).joined(separator: "; "))")
+        }
+        return all.map { d in reasons[d.name].map { d.descriptive($0) } ?? d }
+    }
+
     /// The design registered under `name`; a claim asking for a name it never registered is a
     /// programming error, reported with the names it has.
     public func named(_ name: String) -> SubClaimDesign {
