@@ -47,12 +47,13 @@ public struct HNCAVAE: Claim {
 
     static let layers = [1, 2, 3]
 
-    /// Seeds per (L, method): every training design's n. Quick: 11, the fewest at which the variance
-    /// designs (planning sd 0.15 in ln units) are decidable under the exact (noncentral t) planning
-    /// probabilities (10 under the earlier known-sd shortcut; DESIGN-LOG 2026-12-01b); the ELBO and
+    /// Seeds per (L, method): every training design's n. Quick: 12, the fewest at which the variance
+    /// designs (planning sd 0.15 in ln units) are decidable as whole sub-claims (the six-interval one
+    /// needs 12; 11 per interval, 10 under the earlier known-sd shortcut; DESIGN-LOG 2026-12-01b and
+    /// 2026-12-07); paper 332 (the six-interval test-bound design as a whole; 320 per interval). The ELBO and
     /// test-bound designs are not decidable at quick (INCONCLUSIVE by design; the "drastic" ELBO
     /// design would need 13). Paper: enough for every design (far more than the paper's 5 seeds).
-    static let seeds = PerScale(smoke: 2, quick: 11, paper: 320)
+    static let seeds = PerScale(smoke: 2, quick: 12, paper: 332)
 
     func settings(_ scale: Scale) -> Settings {
         switch scale {

@@ -42,8 +42,9 @@ public struct RelaxDirectionClaim: Claim {
     static let target = 0.499
     static let grid = (1...199).map { Double($0) / 200 }
     static let readSteps = [30, 100, 300, 1000, 3000, 5000, 10000]
-    /// Seeds per configuration: 40 decide the RELAX design (`reproduce design`); paper 60.
-    static let seedCounts = PerScale(smoke: 2, quick: 40, paper: 60)
+    /// Seeds per configuration: 46 decide the RELAX design's two intervals (held, trained) together
+    /// (40 decided one alone; DESIGN-LOG 2026-12-07; `reproduce design`); paper 60.
+    static let seedCounts = PerScale(smoke: 2, quick: 46, paper: 60)
     func seeds(_ scale: Scale) -> Int { Self.seedCounts[scale: scale.rawValue] }
     func steps(_ scale: Scale) -> Int { switch scale { case .smoke: 300; case .quick, .paper: 10000 } }
     func readSteps(_ scale: Scale) -> [Int] { Self.readSteps.filter { $0 <= steps(scale) } }
