@@ -269,9 +269,16 @@ public struct CalibrationReport: Codable, Sendable {
                 func cell(_ t: String) -> String { t.replacingOccurrences(of: "|", with: "\\|") }
                 md += "| \(s.estimator) | \(s.claim) | \(cell(s.model)) | \(s.draws) | \(cell(s.marginText)) | \(s.alphaText) | \(s.designSource) | \(s.reproducedWithoutInjection)/\(s.seeds.count) | \(v(s.relativeNot)) / \(v(s.relativeChanged)) | \(v(s.additiveNot)) / \(v(s.additiveChanged)) | \(k.isFinite ? fmt(k * k, 3) + " (sd × " + fmt(k, 3) + ")" : "> 10^6") | \(s.seeds.count) (\(s.seeds.first!)–\(s.seeds.last!)) |\n"
             }
-            md += "\nEvery row uses its claim's committed design (margins, per-interval alphas and quick draws as in `Expectations/design.tsv`)"
-            md += sectionCommands?["catch"].map { "; recomputed by `\($0)`" } ?? ""
-            md += ".\n\n"
+            if sensitivity.contains(where: { $0.designSource.hasPrefix("assumed") }) {
+                md += "\n**Stale:** the rows marked \"assumed\" were measured before hnca.unbiased and relax.unbiased were converted to the new verdict rule, with their pre-conversion quick margins "
+                md += "(HNCA and f-HNCA: 0.06 × each coordinate's exact sd at 30,000 draws; RELAX, REBAR, LAX, REINFORCE: 0.05 × the estimator's exact sd, a quarter of the family alpha each), not the committed designs "
+                md += "(hnca.unbiased: max(10% |g*_c|, 5% |∇E|) per coordinate at 112,000 quick draws; relax.unbiased: ±0.0096 at 40,000). `reproduce calibrate --from Reports/figures/calibration.json --update catch --catch-seeds 80` "
+                md += "recomputes every row from the committed designs (about 27 CPU-seconds per seed; 72 seeds are the fewest for which the 95th percentile's interval has a finite upper end). lecture.reinforce's row uses its committed designs.\n\n"
+            } else {
+                md += "\nEvery row uses its claim's committed design (margins, per-interval alphas and quick draws as in `Expectations/design.tsv`)"
+                md += sectionCommands?["catch"].map { "; recomputed by `\($0)`" } ?? ""
+                md += ".\n\n"
+            }
         }
 
         md += "## Method\n\n"
