@@ -45,13 +45,13 @@ public struct HNCABandit: Claim {
     }
 
     /// Seeds per configuration, for every configuration, the mutant and the A/A runs (one observation
-    /// of every design is one seed). Paper: 60, not the paper's 5: every sub-claim is decidable from 50
-    /// seeds on ((c) depth needs 50, (d) 47-49 at the planning sds; see `designs`), and 60 leaves a margin
-    /// for planning sds that turn out optimistic. Quick: 8,
-    /// the fewest at which the variance sub-claims (a) are decidable under the exact (noncentral t)
-    /// planning probabilities (7 under the earlier known-sd shortcut; DESIGN-LOG 2026-12-01b); the
-    /// rest are not decidable at quick (they would need 26-53 seeds, 3-7 times the quick budget).
-    static let seeds = PerScale(smoke: 3, quick: 8, paper: 60)
+    /// of every design is one seed). Paper: 65, not the paper's 5: every sub-claim, planned as a whole
+    /// (all its intervals together; DESIGN-LOG 2026-12-07), is decidable from 65 seeds on ((c) depth's
+    /// eight intervals need 65, (d) 49-60 at the planning sds; see `designs`; 60 before whole-sub-claim
+    /// planning). Quick: 9, the fewest at which the variance sub-claims (a), three intervals each, are
+    /// decidable as a whole (8 per interval, DESIGN-LOG 2026-12-01b and 2026-12-07); the rest are not
+    /// decidable at quick (they would need 31-65 seeds, 3-7 times the quick budget).
+    static let seeds = PerScale(smoke: 3, quick: 9, paper: 65)
 
     /// The final window over which accuracy is averaged (one scalar per seed): the last tenth of training.
     func window(_ epochs: Int) -> Int { max(1, epochs / 10) }
@@ -414,7 +414,7 @@ public struct HNCABandit: Claim {
                 ["binarisation", "the shuffled training set binarised once per epoch, Bernoulli(pixel); test set afresh each epoch", "each batch binarised as it is drawn, afresh each epoch; test set afresh each epoch", "the same distribution"],
                 ["accuracy", "train: mean reward of the epoch (online); test: sampled actions, 200 batches of 50", "the same", "-"],
                 ["pairing within a seed", "jax PRNGKey(seed) split the same way in REINFORCE.py and HNCA.py: the same seed gives every method the same initial weights, data order, binarisation and per-layer sampling keys", "one stream per seed shared by every configuration: the same initial weights, data order, binarisation and sampling random numbers", "-"],
-                ["seeds", "5 (Figure 1)", "\(seeds[scale: scale.rawValue]) per configuration, paired within a seed", scale == .paper ? "5 decides none of the sub-claims at the suite's alpha; 50 decides all, 60 leaves a margin" : "quick decides the variance sub-claims only"],
+                ["seeds", "5 (Figure 1)", "\(seeds[scale: scale.rawValue]) per configuration, paired within a seed", scale == .paper ? "5 decides none of the sub-claims at the suite's alpha; 65 decides all (each sub-claim planned as a whole)" : "quick decides the variance sub-claims only"],
               ])
     }
 }

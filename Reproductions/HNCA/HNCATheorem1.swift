@@ -18,7 +18,7 @@ public struct HNCATheorem1: SingleRunClaim {
     public let summary = "Var(HNCA) <= Var(REINFORCE) per parameter (also f-HNCA, App. H)"
     public init() {}
 
-    static let draws = PerScale(smoke: 3_000, quick: 20_000, paper: 200_000)
+    static let draws = PerScale(smoke: 3_400, quick: 20_000, paper: 200_000)
     /// SESOI of the Monte Carlo line, as a fraction of REINFORCE's exact total hidden variance.
     static let sesoi = 0.1
 
