@@ -9,9 +9,12 @@ public enum FlipCounterfactuals {
     /// D[b, j] = sum_i [log pi_i(y_bi | l_bi + W_ij s_bj) - log pi_i(y_bi | l_bi)] for 0/1 children y
     /// with logits l and weights W [children x parents].
     ///
-    /// Per child: log pi(y | l + d) - log pi(y | l) = y d - log(1 + p (e^d - 1)), p = sigma(l).
-    /// The linear part is a gemm; the log terms are multiplied in blocks and logged once per block
-    /// (each factor lies in [e^-|W|, e^|W|], so a block of `600 / max|W|` factors cannot overflow).
+    /// Per child: log pi(y | l + d) - log pi(y | l) = y d - log(1 + p (e^d - 1)), p = sigma(l): the ratio of
+    /// Eq. 2's counterfactual probabilities in product form. The linear part is a gemm; expm1(+-W) is per
+    /// call (one expm1 per weight, `FlipExponentials`), so per edge only a select and a multiply-add remain.
+    /// The running product of the factors 1 + p (e^d - 1) is renormalised by its power of two every few
+    /// children (each factor lies in [e^-|W|, e^|W|], so a block of `600 / max|W|` factors cannot overflow)
+    /// and logged once per (example, parent).
     public static func logLikelihoodShift(parents x: Matrix, weights w: Matrix, childLogits l: Matrix, children y: Matrix) -> Matrix {
         let B = x.rows, J = x.cols, I = w.rows
         precondition(w.cols == J && l.rows == B && l.cols == I && y.rows == B && y.cols == I)
@@ -20,59 +23,55 @@ public enum FlipCounterfactuals {
         // expm1(+-W) in W's own layout [I x J]: row i is contiguous over the parents j, so the
         // running products of all J parents advance together over the children i (a vectorised
         // loop over j; each (b, j) still multiplies its factors in the order i = 0, 1, ...).
-        let up = w.map { expm1($0) }, down = w.map { expm1(-$0) }
+        let flips = FlipExponentials(w)
         let p = l.map(Fn.sigmoid)
-        let maxAbs = w.data.reduce(0) { max($0, abs($1)) }
-        let block = max(1, min(64, Int(600 / max(maxAbs, 1e-12))))
-        // gemm, the product loop and the final sign-add; expm1 twice per edge, sigmoid per child,
-        // one log per full block and one at the end.
+        let block = flips.renormalisationInterval
+        // gemm, the product loop and the final sign-add; one expm1 per weight, sigmoid per child,
+        // one log per (example, parent).
         VAEOperationCount.add(multiplyAdds: 2 * B * I * J + B * J,
-                              transcendentals: 2 * I * J + B * I + B * J * (I / block + 1))
+                              transcendentals: I * J + B * I + B * J)
         var out = Matrix(rows: B, cols: J)
         let product = UnsafeMutablePointer<Double>.allocate(capacity: J)
-        let logSum = UnsafeMutablePointer<Double>.allocate(capacity: J)
+        let exponentSum = UnsafeMutablePointer<Double>.allocate(capacity: J)
         let flipUp = UnsafeMutablePointer<Bool>.allocate(capacity: J)
         // All-ones / all-zeros bit masks of flipUp: a branch-free, exact select of expm1(W) or expm1(-W).
         let upMask = UnsafeMutablePointer<UInt64>.allocate(capacity: J)
         defer { upMask.deallocate() }
-        defer { product.deallocate(); logSum.deallocate(); flipUp.deallocate() }
+        defer { product.deallocate(); exponentSum.deallocate(); flipUp.deallocate() }
+        var unusedNumerator = 0.0
         p.data.withUnsafeBufferPointer { pp in
-            up.data.withUnsafeBufferPointer { eu in
-                down.data.withUnsafeBufferPointer { ed in
-                    x.data.withUnsafeBufferPointer { xb in
-                        out.data.withUnsafeMutableBufferPointer { o in
-                            let eu = eu.baseAddress!, ed = ed.baseAddress!
-                            for b in 0..<B {
-                                let prow = pp.baseAddress! + b * I
-                                for j in 0..<J {
-                                    product[j] = 1; logSum[j] = 0; flipUp[j] = xb[b * J + j] == 0
-                                    upMask[j] = flipUp[j] ? ~0 : 0
-                                }
-                                var n = 0
-                                for i in 0..<I {
-                                    let pi = prow[i]
-                                    let u = UnsafeRawPointer(eu + i * J).assumingMemoryBound(to: UInt64.self)
-                                    let d = UnsafeRawPointer(ed + i * J).assumingMemoryBound(to: UInt64.self)
-                                    for j in 0..<J {
-                                        let e = Double(bitPattern: (u[j] & upMask[j]) | (d[j] & ~upMask[j]))
-                                        product[j] *= 1 + pi * e
-                                    }
-                                    n += 1
-                                    if n == block {
-                                        for j in 0..<J { logSum[j] += log(product[j]); product[j] = 1 }
-                                        n = 0
-                                    }
-                                }
-                                for j in 0..<J {
-                                    let total = logSum[j] + log(product[j])
-                                    let s = flipUp[j] ? 1.0 : -1.0
-                                    o[b * J + j] = s * linear.data[b * J + j] - total
-                                }
+        flips.withRows { _, _, _, mUp, mDown in
+            x.data.withUnsafeBufferPointer { xb in
+                out.data.withUnsafeMutableBufferPointer { o in
+                    for b in 0..<B {
+                        let prow = pp.baseAddress! + b * I
+                        for j in 0..<J {
+                            product[j] = 1; exponentSum[j] = 0; flipUp[j] = xb[b * J + j] == 0
+                            upMask[j] = flipUp[j] ? ~0 : 0
+                        }
+                        var n = 0
+                        for i in 0..<I {
+                            let pi = prow[i]
+                            let u = mUp(i), d = mDown(i)
+                            for j in 0..<J {
+                                let e = Double(bitPattern: (u[j] & upMask[j]) | (d[j] & ~upMask[j]))
+                                product[j] *= 1 + pi * e
                             }
+                            n += 1
+                            if n == block {
+                                for j in 0..<J { renormalise(&product[j], &unusedNumerator, exponents: &exponentSum[j]) }
+                                n = 0
+                            }
+                        }
+                        for j in 0..<J {
+                            let total = log(product[j]) + exponentSum[j] * 0.6931471805599453
+                            let s = flipUp[j] ? 1.0 : -1.0
+                            o[b * J + j] = s * linear.data[b * J + j] - total
                         }
                     }
                 }
             }
+        }
         }
         return out
     }
