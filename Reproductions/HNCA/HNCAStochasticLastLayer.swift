@@ -104,18 +104,21 @@ public struct HNCAStochasticLastLayer: Claim {
                    reference: 0, tolerance: Self.exactTolerance,
                    source: "rounding of sums over 2^H x 3 configurations (H <= 8); the exact gradient is cross-checked by central differences of the exact objective (<= 1e-6)",
                    sampleSize: PerScale(smoke: settings(.smoke).exactNetworks, quick: settings(.quick).exactNetworks, paper: settings(.paper).exactNetworks),
-                   unit: "networks"),
+                   unit: "networks")
+                .quoted(PaperQuote(PaperQuote.hnca, Self.quote)).valid(at: ["smoke", "quick", "paper"]),
             .exact("(b) backward of the order of forward", layer: .cost,
                    estimand: "least-squares slope of log(counted backward operations / counted forward operations) against log(Bernoulli layer width), w = 50..1600, two 3x3 convolutions of 16 channels on 12x12 images, 10 actions",
                    reference: 0, tolerance: Self.slopeTolerance,
                    source: "'efficiently': the HNCA backward pass costs the order of the forward pass (Section 1.2: O(Σ|pa|), 'the same order as computing a forward pass'), slope 0; tolerance for fixed per-layer overheads",
                    sampleSize: PerScale(smoke: settings(.smoke).costWidths.count, quick: settings(.quick).costWidths.count, paper: settings(.paper).costWidths.count),
-                   unit: "widths"),
+                   unit: "widths")
+                .quoted(PaperQuote(PaperQuote.hnca, Self.quote)).valid(at: ["smoke", "quick", "paper"]),
             SubClaimDesign("(c) trains", layer: .training,
                            estimand: "per seed: final test accuracy (mean over the last tenth of epochs) of the HNCA-trained network, sampled actions on a fresh binarisation of the test set; t interval over seeds",
                            claimed: .greater, reference: Self.chance, sesoi: Self.trainedMargin,
                            sesoiSource: "0.4 above chance (accuracy 0.5): a network that classifies fewer than half of the MNIST digits has not been 'trained' in any useful sense (our copy gives no number; Appendix E is missing)",
-                           alphaShare: 1, count: 1, method: .t, planningSD: Self.planningSD, sampleSize: Self.seeds, unit: "seeds"),
+                           alphaShare: 1, count: 1, method: .t, planningSD: Self.planningSD, sampleSize: Self.seeds, unit: "seeds")
+                .quoted(PaperQuote(PaperQuote.hnca, Self.quote)).valid(at: ["paper"]),
         ]
     }
 
