@@ -57,7 +57,7 @@ public struct HNCAStochasticLastLayer: Claim {
         switch scale {
         case .smoke: Settings(channels: [2, 2], units: 20, epochs: 1, learningRate: 3e-3, trainLimit: 200, testLimit: 100, paperData: false,
                               exactNetworks: 1, costWidths: [50, 100, 200, 400])
-        case .quick: Settings(channels: [4, 4], units: 100, epochs: 2, learningRate: 3e-3, trainLimit: 2000, testLimit: 500, paperData: false,
+        case .quick: Settings(channels: [4, 4], units: 100, epochs: 2, learningRate: 3e-3, trainLimit: nil, testLimit: nil, paperData: false,
                               exactNetworks: 3, costWidths: [50, 100, 200, 400, 800, 1600])
         case .paper: Settings(channels: [16, 16], units: 200, epochs: 100, learningRate: 1e-4, trainLimit: nil, testLimit: nil, paperData: true,
                               exactNetworks: 10, costWidths: [50, 100, 200, 400, 800, 1600])
@@ -316,9 +316,14 @@ public struct LastLayerExactResult: Codable, Sendable {
         var r = LastLayerExactResult(networks: networks, hnca: [], wrongLogit: [], missingSlope: [], differenceErrors: [])
         for k in 0..<networks {
             let units = 6 + k % 3
-            let net = ConvolutionalBernoulliNetwork.random(input: ImageShape(height: 6, width: 6, channels: 2), channels: [2, 2], kernels: [3, 2],
+            var net: ConvolutionalBernoulliNetwork, image: [Double]
+            // Redrawn until at least half of the features are active (a network whose ReLUs are all off
+            // has no gradient below them, and no check of the convolutions).
+            repeat {
+                net = ConvolutionalBernoulliNetwork.random(input: ImageShape(height: 6, width: 6, channels: 2), channels: [2, 2], kernels: [3, 2],
                                                            units: units, actions: 3, scale: 0.6, stream: &stream)
-            let image = (0..<72).map { _ in stream.uniform() }
+                image = (0..<72).map { _ in stream.uniform() }
+            } while 2 * ConvolutionalNetworkOracle.directFeatures(net, image).filter({ $0 > 0 }).count < net.featureCount
             let reward = (0..<3).map { _ in stream.uniform(-1, 1) }
             let oracle = try ConvolutionalNetworkOracle(network: net, image: image, reward: reward)
             let exact = oracle.gradient

@@ -8,9 +8,12 @@ import DiscreteGradients
     /// features), 7 {-1, +1} Bernoulli units, 3 actions.
     static func tiny(seed: UInt64) -> (ConvolutionalBernoulliNetwork, [Double], [Double]) {
         var s = RandomStream(seed: seed)
-        let net = ConvolutionalBernoulliNetwork.random(input: ImageShape(height: 6, width: 6, channels: 2), channels: [2, 2], kernels: [3, 2],
+        var net: ConvolutionalBernoulliNetwork, image: [Double]
+        repeat {   // at least half of the features active, so that the convolutions have a gradient to check
+            net = ConvolutionalBernoulliNetwork.random(input: ImageShape(height: 6, width: 6, channels: 2), channels: [2, 2], kernels: [3, 2],
                                                        units: 7, actions: 3, scale: 0.6, stream: &s)
-        let image = (0..<72).map { _ in s.uniform() }
+            image = (0..<72).map { _ in s.uniform() }
+        } while 2 * ConvolutionalNetworkOracle.directFeatures(net, image).filter({ $0 > 0 }).count < net.featureCount
         let reward = (0..<3).map { _ in s.uniform(-1, 1) }
         return (net, image, reward)
     }
@@ -69,6 +72,7 @@ import DiscreteGradients
             #expect(zip(mean, exact).map { abs($0 - $1) }.max()! < 1e-10 * max(1, scale), "\(estimator.name)")
         }
         let convCount = net.convolutions.reduce(0) { $0 + $1.parameters.count }
+        #expect(exact.prefix(convCount).map(abs).max()! > 1e-3 * scale, "the convolutions have a gradient to check")
         let wrongLogit = oracle.mean(of: NetworkHNCA(messages: .direct, variant: .ignoresCurrentValue))
         #expect(zip(wrongLogit, exact).map { abs($0 - $1) }.max()! > 1e-3 * scale)
         let noSlope = oracle.mean(of: NetworkHNCA(), backprop: .missingProbabilitySlope)
