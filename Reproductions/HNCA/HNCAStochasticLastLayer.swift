@@ -261,7 +261,7 @@ public struct HNCAStochasticLastLayer: Claim {
                 Self.releasedCodeTable(s, scale: scale),
             ],
             figures: [
-                Figure(id: "training", title: "Online training accuracy (mean over seeds, 95% CI)", xLabel: "training examples", yLabel: "accuracy",
+                Figure(id: "training", title: "Accuracy: online training, and test after each epoch (mean over seeds, 95% CI)", xLabel: "training examples", yLabel: "accuracy",
                        series: [curve(hnca, "HNCA"), curve(reinforce, "REINFORCE"), curve(mutant, "mutant: ascent sign flipped"),
                                 testCurve("HNCA, test", hnca), testCurve("REINFORCE, test", reinforce)],
                        caption: "HNCA's accuracy should climb well above chance (0.1); the sign-flipped mutant's falls below it. REINFORCE is shown for comparison only."),
