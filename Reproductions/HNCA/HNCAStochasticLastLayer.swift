@@ -237,7 +237,7 @@ public struct HNCAStochasticLastLayer: Claim {
         let dataset = hnca.first?.dataset ?? "?"
         let valid = scale == .paper
         return Evidence(
-            headline: "Final test accuracy \(fmt(Summary(hnca.map(final)).mean, 3)) (HNCA, \(n) seeds; chance 0.1)\(valid ? "" : " on the quick proxy (not the paper's scale)"); exact layer: largest relative error \(fmt(exact.hnca.max() ?? .nan, 2)) over every parameter; backward/forward slope \(fmt(slope, 2)) (naive \(fmt(naiveSlope, 2))).",
+            headline: "Final test accuracy \(fmt(Summary(hnca.map(final)).mean, 3)) (HNCA, \(n) seeds; chance 0.1)\(valid ? "" : " on the \(scale.rawValue) proxy (not the paper's scale)"); exact layer: largest relative error \(fmt(exact.hnca.max() ?? .nan, 2)) over every parameter; backward/forward slope \(fmt(slope, 2)) (naive \(fmt(naiveSlope, 2))).",
             setup: [
                 "Scale: \(scale.rawValue)" + (valid ? " (the released code's settings; (c) is valid here)" : " — (c) is a proxy here: valid only at paper scale (the released settings); this run checks it for regressions, it is not the paper's verdict"),
                 "Data set: \(dataset)" + (s.paperData ? "" : " (real MNIST digits, a subset; the paper uses the full 60000/10000 MNIST)"),
