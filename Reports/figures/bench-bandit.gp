@@ -1,6 +1,6 @@
 set terminal svg size 820,560 dynamic font 'Helvetica,13' background rgb 'white'
 set output 'bench-bandit.svg.tmp'
-set title "Bandit training step / its matrix products (Prescott (detected))"
+set title "Bandit training step / its matrix products (Zen (detected))"
 set xlabel "hidden layers"
 set ylabel "step / floor"
 set key below box maxrows 4
@@ -20,6 +20,6 @@ set logscale y
 plot 'bench-bandit.dat' index 0 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "REINFORCE", \
      'bench-bandit.dat' index 1 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "HNCA", \
      'bench-bandit.dat' index 2 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "HNCA (stateless)", \
-     'bench-bandit.dat' index 3 using 1:2 with lines lw 2 title "target REINFORCE 1.3", \
+     'bench-bandit.dat' index 3 using 1:2 with lines lw 2 title "target REINFORCE 1.5", \
      'bench-bandit.dat' index 4 using 1:2 with lines lw 2 title "target HNCA 2"
 set output

@@ -1,6 +1,6 @@
 set terminal svg size 820,560 dynamic font 'Helvetica,13' background rgb 'white'
 set output 'bench-vae-50.svg.tmp'
-set title "VAE training step / its matrix products, 50 units per layer (Prescott (detected))"
+set title "VAE training step / its matrix products, 50 units per layer (Zen (detected))"
 set xlabel "stochastic layers L"
 set ylabel "step / floor"
 set key below box maxrows 4
@@ -21,5 +21,5 @@ plot 'bench-vae-50.dat' index 0 using 1:2 with linespoints lw 2 pt 7 ps 0.6 titl
      'bench-vae-50.dat' index 1 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "f-HNCA (50 units)", \
      'bench-vae-50.dat' index 2 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "REINFORCE LOO (50 units)", \
      'bench-vae-50.dat' index 3 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "DisARM (50 units)", \
-     'bench-vae-50.dat' index 4 using 1:2 with lines lw 2 title "target 2.5"
+     'bench-vae-50.dat' index 4 using 1:2 with lines lw 2 title "target 5"
 set output

@@ -56,6 +56,24 @@ public struct SensitivityResult: Codable, Sendable {
     /// the verdict (a wider interval can only make the TOST INCONCLUSIVE).
     public var inflationChanged: [Double]
 
+    /// A distribution-free interval for the 95th percentile of the per-seed thresholds: order
+    /// statistics (x_(l), x_(u)) with P(x_(l) <= xi_0.95 < x_(u)) >= `level` under Binomial(S, 0.95)
+    /// counts; `upper` is infinite when S is too small for u <= S.
+    public static func percentileInterval(_ thresholds: [Double], p: Double = 0.95, level: Double = 0.95) -> (lower: Double, upper: Double) {
+        let s = thresholds.sorted()
+        let count = s.count
+        guard count > 0 else { return (.nan, .nan) }
+        let tail = (1 - level) / 2
+        // l: the largest rank with P(B <= l - 1) <= tail; u: the smallest with P(B >= u) <= tail.
+        var l = 0
+        while l + 1 <= count && Dist.binomialLower(l, n: count, p: p) <= tail { l += 1 }
+        var u = count + 1
+        while u - 1 >= 1 && Dist.binomialUpper(u - 1, n: count, p: p) <= tail { u -= 1 }
+        let lower = l >= 1 ? s[l - 1] : -.infinity
+        let upper = u <= count ? s[u - 1] : .infinity
+        return (lower, upper)
+    }
+
     /// The smallest value flagged on at least 95% of the seeds (the ceil(0.95 S)-th smallest).
     public static func flaggedAt95(_ thresholds: [Double]) -> Double {
         let s = thresholds.sorted()
@@ -151,8 +169,9 @@ public enum Sensitivity {
 
     /// hnca.unbiased, bandit HNCA (Eq. 3): the claim's three fixed Monte Carlo networks at master
     /// seed 1 ([4] {-1,+1}, [4, 3] {0,1}, [3, 3, 3] {-1,+1}; 3 inputs, 3 actions, scale 1.2),
-    /// margin `marginSD` x each coordinate's exact sd, alpha `familyAlpha x share / coordinates`.
-    public static func hnca(draws: Int, marginSD: Double, familyAlpha: Double, share: Double) -> SensitivityProblem {
+    /// margin max(10% |g*_c|, 5% of the network's |∇E[R]|) per coordinate (the committed design's),
+    /// at the design's per-interval alpha.
+    public static func hnca(draws: Int, alpha: Double, alphaText: String) -> SensitivityProblem {
         var sm = RandomStream(master: 1, claim: "hnca.unbiased", label: "main/monte-carlo-networks")
         let shapes: [([Int], UnitEncoding)] = [([4], .plusMinusOne), ([4, 3], .zeroOne), ([3, 3, 3], .plusMinusOne)]
         let oracles = shapes.map { widths, enc in
@@ -160,22 +179,21 @@ public enum Sensitivity {
             let r = (0..<3).map { _ in sm.normal() }
             return try! NetworkOracle(network: net, input: [1, 0, 1], reward: r)
         }
-        var exact: [Double] = [], sds: [Double] = [], groups: [Range<Int>] = [], used: [[Int]] = []
+        var exact: [Double] = [], margins: [Double] = [], groups: [Range<Int>] = [], used: [[Int]] = []
         for o in oracles {
             let m = o.moments(of: NetworkHNCA())
             let g = o.gradient
             let cols = g.indices.filter { m.variance[$0] > 1e-12 }
             groups.append(exact.count..<(exact.count + cols.count))
             used.append(cols)
-            exact += cols.map { g[$0] }; sds += cols.map { m.variance[$0].squareRoot() }
+            exact += cols.map { g[$0] }; margins += cols.map { relativeMargin(g, $0) }
         }
-        let alpha = familyAlpha * share / Double(exact.count)
         let usedColumns = used
         return SensitivityProblem(
             estimator: "HNCA (Eq. 3)", claim: "hnca.unbiased", model: "3 bandit networks [4] ±1, [4,3] 0/1, [3,3,3] ±1 (the claim's Monte Carlo networks, seed 1)",
-            draws: draws, exact: exact, margins: sds.map { marginSD * $0 }, alphas: Array(repeating: alpha, count: exact.count), groups: groups,
-            marginText: "\(fmt(marginSD)) × exact sd per coordinate", alphaText: "\(fmt(familyAlpha, 3)) × \(fmt(share)) / \(exact.count) = \(fmt(alpha, 3))",
-            designSource: "assumed: the claim's quick margin before conversion; Bonferroni over its coordinates",
+            draws: draws, exact: exact, margins: margins, alphas: Array(repeating: alpha, count: exact.count), groups: groups,
+            marginText: "max(10% |g*_c|, 5% |∇E[R]|) per coordinate", alphaText: alphaText,
+            designSource: "the claim's committed design (`HNCAUnbiased.designs`, Monte Carlo mean)",
             sample: { n, s in
                 var out: [[Double]] = []
                 for (o, cols) in zip(oracles, usedColumns) {
@@ -191,20 +209,19 @@ public enum Sensitivity {
 
     /// hnca.unbiased, f-HNCA (Eq. 6): the claim's known-function network at master seed 1
     /// ([3, 3, 2] {0,1}, 2 inputs, scale 1.2).
-    public static func fHNCA(draws: Int, marginSD: Double, familyAlpha: Double, share: Double) -> SensitivityProblem {
+    public static func fHNCA(draws: Int, alpha: Double, alphaText: String) -> SensitivityProblem {
         var smf = RandomStream(master: 1, claim: "hnca.unbiased", label: "main/known-function-monte-carlo-network")
         let net = KnownFunctionNetwork.random(inputs: 2, widths: [3, 3, 2], encoding: .zeroOne, scale: 1.2, stream: &smf)
         let g = net.exactGradient().gradient
         @Sendable func sum(_ per: [[Double]]) -> [Double] { per.dropFirst().reduce(per[0]) { zip($0, $1).map(+) } }
         let m = ExactMoments(over: net.configurations(), estimator: { sum(net.fHNCA($0.values)) }, probability: { $0.p })
         let cols = g.indices.filter { m.variance[$0] > 1e-12 }
-        let alpha = familyAlpha * share / Double(cols.count)
         return SensitivityProblem(
             estimator: "f-HNCA (Eq. 6)", claim: "hnca.unbiased", model: "known-function network [3,3,2] 0/1 (the claim's, seed 1)",
-            draws: draws, exact: cols.map { g[$0] }, margins: cols.map { marginSD * m.variance[$0].squareRoot() },
+            draws: draws, exact: cols.map { g[$0] }, margins: cols.map { relativeMargin(g, $0) },
             alphas: Array(repeating: alpha, count: cols.count), groups: [0..<cols.count],
-            marginText: "\(fmt(marginSD)) × exact sd per coordinate", alphaText: "\(fmt(familyAlpha, 3)) × \(fmt(share)) / \(cols.count) = \(fmt(alpha, 3))",
-            designSource: "assumed: the claim's quick margin before conversion; Bonferroni over its coordinates",
+            marginText: "max(10% |g*_k|, 5% |∇E[f]|) per coordinate", alphaText: alphaText,
+            designSource: "the claim's committed design (`HNCAUnbiased.designs`, f-HNCA Monte Carlo mean)",
             sample: { n, s in
                 var out = [[Double]](repeating: [], count: cols.count)
                 for _ in 0..<n {
@@ -215,12 +232,17 @@ public enum Sensitivity {
             })
     }
 
+    /// The committed hnca.unbiased margin of coordinate c: max(10% |g_c|, 5% |g|).
+    static func relativeMargin(_ g: [Double], _ c: Int) -> Double {
+        max(0.1 * abs(g[c]), 0.05 * g.reduce(0) { $0 + $1 * $1 }.squareRoot())
+    }
+
     public enum RelaxEstimator: String, CaseIterable, Sendable { case reinforce = "REINFORCE", lax = "LAX", rebar = "REBAR", relax = "RELAX" }
 
     /// relax.unbiased: one Bernoulli, a = 0.4, f(b) = (b - 0.3)^2, the claim's tanh surrogate at
     /// master seed 1 (1-10-1, tau = 0.5), REBAR eta = 0.6, lambda = 0.5; margin `marginSD` x the
     /// estimator's exact sd (Gauss-Legendre quadrature over (u, v)).
-    public static func relax(_ e: RelaxEstimator, draws: Int, marginSD: Double, alpha: Double, alphaText: String) -> SensitivityProblem {
+    public static func relax(_ e: RelaxEstimator, draws: Int, margin: Double, marginText: String, alpha: Double, alphaText: String) -> SensitivityProblem {
         var master = RandomStream(master: 1, claim: "relax.unbiased", label: "main")
         _ = master.split(0)
         var mcStream = master.split(1)
@@ -247,9 +269,9 @@ public enum Sensitivity {
         let exact = f.exactGradient(logits: [a])[0]
         return SensitivityProblem(
             estimator: e.rawValue, claim: "relax.unbiased", model: "one Bernoulli a = 0.4, f = (b - 0.3)², tanh surrogate (seed 1), η = 0.6, λ = τ = 0.5",
-            draws: draws, exact: [exact], margins: [marginSD * sd], alphas: [alpha], groups: [0..<1],
-            marginText: "\(fmt(marginSD)) × exact sd (\(fmt(sd, 3)))", alphaText: alphaText,
-            designSource: "assumed: the claim's quick margin before conversion; Bonferroni over its 4 estimators",
+            draws: draws, exact: [exact], margins: [margin], alphas: [alpha], groups: [0..<1],
+            marginText: marginText + " (estimator sd \(fmt(sd, 3)))", alphaText: alphaText,
+            designSource: "the claim's committed design (`RelaxUnbiased.designs`)",
             sample: { n, s in
                 [(0..<n).map { _ in let u = s.uniform(), v = s.uniform(); return evaluate(u, v) }]
             })

@@ -33,7 +33,7 @@ public struct DesignTable: Sendable, Equatable {
                     "\(d.sampleSize.smoke)", "\(d.sampleSize.quick)", "\(d.sampleSize.paper)",
                     probs(plans[0]), probs(plans[1]), probs(plans[2]),
                     d.estimand, d.sesoiSource, d.validScales.joined(separator: ","),
-                    d.quote?.cited ?? "-",
+                    d.quote?.cited ?? d.descriptiveBecause.map { "descriptive (no verdict): \($0)" } ?? "-",
                 ].map(Self.clean)
             }
         }

@@ -34,6 +34,8 @@ public struct Check: Codable, Sendable {
 
     /// Whether the scale that ran can decide this check (exact checks always can).
     public var decidable: Bool { plan?.decidable ?? true }
+    /// A descriptive check (the paper does not state it): shown, never part of a verdict.
+    public var isDescriptive: Bool { subClaim?.isDescriptive ?? false }
     public var layer: EvidenceLayer? { subClaim?.layer }
 
     /// The suite's one decision rule (CLAIMS.md, Statistical method 3): the verdict read off the
@@ -223,7 +225,7 @@ public struct Evidence: Codable, Sendable {
         self.headline = headline; self.setup = setup; self.checks = checks
         self.negativeControls = negativeControls; self.aaControls = aaControls
         self.tables = tables; self.figures = figures; self.notes = notes; self.timing = timing
-        let passedByReal = Set(checks.filter { $0.verdict == .reproduced }.map(\.name))
+        let passedByReal = Set(checks.filter { $0.verdict == .reproduced && !$0.isDescriptive }.map(\.name))
         for i in self.negativeControls.indices {
             self.negativeControls[i].killedBy = self.negativeControls[i].checks
                 .filter { $0.verdict == .notReproduced && passedByReal.contains($0.name) }.map(\.name)
@@ -237,28 +239,30 @@ public struct Evidence: Codable, Sendable {
 
     /// Layers with a REPRODUCED real check (they support the verdict) but no mutant killed there.
     public var uncoveredLayers: [EvidenceLayer] {
-        let deciding = Set(checks.filter { $0.verdict == .reproduced }.compactMap(\.layer))
+        let deciding = Set(verdictChecks.filter { $0.verdict == .reproduced }.compactMap(\.layer))
         let covered = negativeControls.reduce(into: Set<EvidenceLayer>()) { $0.formUnion($1.killedLayers(checks)) }
         return EvidenceLayer.allCases.filter { deciding.contains($0) && !covered.contains($0) }
     }
 
-    public var verdict: Verdict { errorReason == nil ? Verdict.all(checks.map(\.verdict)) : .error }
+    public var verdict: Verdict { errorReason == nil ? Verdict.all(verdictChecks.map(\.verdict)) : .error }
+    /// The checks a verdict is made of: every check but the descriptive ones (CLAIMS.md rule 13).
+    public var verdictChecks: [Check] { checks.filter { !$0.isDescriptive } }
 
     /// Whether this verdict is a proxy (CLAIMS.md, rule 14): some sub-claim ran at a scale where
     /// its estimand is not the paper's.
-    public var isProxy: Bool { checks.contains { $0.proxy == true } }
+    public var isProxy: Bool { verdictChecks.contains { $0.proxy == true } }
     /// The sub-claims that ran as proxies.
-    public var proxyChecks: [Check] { checks.filter { $0.proxy == true } }
+    public var proxyChecks: [Check] { verdictChecks.filter { $0.proxy == true } }
     /// The scales at which every sub-claim's estimand is the paper's (where the claim's verdict
     /// is valid), in scale order.
     public var validScales: [Scale] {
-        Scale.allCases.filter { s in checks.allSatisfy { $0.subClaim?.isValid(at: s.rawValue) ?? true } }
+        Scale.allCases.filter { s in verdictChecks.allSatisfy { $0.subClaim?.isValid(at: s.rawValue) ?? true } }
     }
 
     /// Why the verdict is ERROR, when it is.
     public var errorReason: String? {
         if let c = checks.first(where: { $0.verdict == .error }) { return "\(c.name): \(c.detail)" }
-        if checks.isEmpty { return "no sub-claim was checked" }
+        if verdictChecks.isEmpty { return "no sub-claim was checked" }
         if negativeControls.isEmpty { return "test has no power: no negative control was run" }
         if let m = negativeControls.first(where: { !$0.killed }) {
             return "test has no power: the mutant '\(m.name)' kills no check that the real method passes"

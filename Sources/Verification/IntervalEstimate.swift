@@ -14,9 +14,16 @@ public struct IntervalEstimate: Codable, Sendable, Equatable {
     /// The observed sd of one observation (per group for Welch), for the report and for
     /// "how many more would decide it"; never used by a decision.
     public var observedSD: Double?
+    /// The observations of a t interval on few of them (at most `keptObservations`: seeds, not
+    /// Monte Carlo draws), kept so that calibration can resample the claims' own per-seed scalars
+    /// (CLAIMS.md rule 15); never used by a decision.
+    public var observations: [Double]?
+    public static let keptObservations = 1000
 
-    public init(method: String, estimate: Double, interval: Interval, n: Int, observedSD: Double? = nil) {
+    public init(method: String, estimate: Double, interval: Interval, n: Int, observedSD: Double? = nil,
+                observations: [Double]? = nil) {
         self.method = method; self.estimate = estimate; self.interval = interval; self.n = n; self.observedSD = observedSD
+        self.observations = observations
     }
 
     /// t interval on the mean of xs (also: paired differences).
@@ -30,7 +37,7 @@ public struct IntervalEstimate: Codable, Sendable, Equatable {
         let se = s.standardError
         return IntervalEstimate(method: "t (df \(s.n - 1))", estimate: s.mean,
                                 interval: Interval(lower: s.mean - q * se, upper: s.mean + q * se, level: 1 - 2 * alpha),
-                                n: s.n, observedSD: s.sd)
+                                n: s.n, observedSD: s.sd, observations: xs.count <= keptObservations ? xs : nil)
     }
 
     /// Paired t interval on mean(a_i - b_i): common random numbers, or methods paired by seed.

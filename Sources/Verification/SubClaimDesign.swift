@@ -87,6 +87,15 @@ public struct SubClaimDesign: Codable, Sendable, Equatable {
     /// Whether a verdict at `scale` is the paper's (not a proxy).
     public func isValid(at scale: String) -> Bool { validScales.contains(scale) }
 
+    /// Why a sub-claim is descriptive: something the suite measures that the paper does not state
+    /// (CLAIMS.md rule 13). Its check is computed and shown, but gives no verdict: the claim's
+    /// verdict, its mutants' kills and its layers' coverage ignore it. Nil: a verdict sub-claim,
+    /// which needs a quote.
+    public var descriptiveBecause: String?
+    public var isDescriptive: Bool { descriptiveBecause != nil }
+    /// The same design, shown without a verdict because the paper does not state it.
+    public func descriptive(_ why: String) -> SubClaimDesign { var d = self; d.descriptiveBecause = why; return d }
+
     /// The same design anchored in a quote from the paper.
     public func quoted(_ quote: PaperQuote) -> SubClaimDesign { var d = self; d.quote = quote; return d }
     /// The same design with the scales at which its estimand is the paper's.
@@ -160,7 +169,10 @@ public struct SubClaimDesign: Codable, Sendable, Equatable {
     /// Probabilities of the three verdicts at a true effect (estimand - reference), for n
     /// observations, judged at `alpha` per interval. Normal model for the estimate with standard
     /// error from `planningSD` and Student-t critical values; exact binomial sums for rates.
-    public func probabilities(trueEffect e: Double, n: Int, alpha: Double) -> (reproduced: Double, notReproduced: Double) {
+    /// `sampleSDNodes` replaces the quadrature over the sample sd (nodes s with weights) for an
+    /// independent check of it (`TailCalibration`); nil: `Power.forEachSampleSDNode`.
+    public func probabilities(trueEffect e: Double, n: Int, alpha: Double,
+                              sampleSDNodes: [(s: Double, weight: Double)]? = nil) -> (reproduced: Double, notReproduced: Double) {
         switch method {
         case .exact:
             let v = decide(Interval(lower: reference + e, upper: reference + e, level: 1))
@@ -203,10 +215,12 @@ public struct SubClaimDesign: Codable, Sendable, Equatable {
             // of the mean: averaging over S gives the exact (noncentral t) probabilities. The
             // known-sd shortcut (S = 1) overstated them at small n (CALIBRATION.md).
             var rep = 0.0, not = 0.0
-            Power.forEachSampleSDNode(df: df) { s, weight in
+            let accumulate = { (s: Double, weight: Double) in
                 let p = given(half: q * se * s)
                 rep += weight * p.reproduced; not += weight * p.notReproduced
             }
+            if let sampleSDNodes { for node in sampleSDNodes { accumulate(node.s, node.weight) } }
+            else { Power.forEachSampleSDNode(df: df, accumulate) }
             return (rep, not)
         }
     }
@@ -237,32 +251,52 @@ public struct SubClaimDesign: Codable, Sendable, Equatable {
         switch claimed { case .greater, .less: 0; case .equivalent: 2 * sesoi; case .exact: 2 * sesoi + 1e-300 }
     }
 
+    /// The verdict probabilities of the whole sub-claim (its `count` intervals judged together by
+    /// `Verdict.all`: REPRODUCED only when every interval is, NOT REPRODUCED when any interval is),
+    /// from the per-interval ones, by bounds that hold whatever the correlation between the
+    /// intervals (they share seeds, draws or streams, so independence is not assumed):
+    /// - where the claim holds (every interval at the claim-holds effect): P(REPRODUCED) >=
+    ///   1 - count (1 - p) (Bonferroni) and P(NOT REPRODUCED) <= count x the per-interval rate
+    ///   (union bound);
+    /// - where it fails (at least one interval at the claim-fails effect, the others anywhere):
+    ///   P(NOT REPRODUCED) >= that interval's rate, and P(REPRODUCED) <= that interval's rate.
+    /// Each returned number is the side of the bound the rules need: the guaranteed probability of
+    /// the right verdict, the largest possible rate of the wrong one.
+    public func subClaimProbabilities(n: Int, alpha a: Double)
+        -> (reproducedWhenHolds: Double, notReproducedWhenHolds: Double, notReproducedWhenFails: Double,
+            reproducedAtFailureBoundary: Double, intervalReproducedWhenHolds: Double) {
+        let k = Double(count)
+        let holds = probabilities(trueEffect: claimHoldsEffect, n: n, alpha: a)
+        let fails = probabilities(trueEffect: claimFailsEffect, n: n, alpha: a)
+        // False REPRODUCED: at the boundary of "the claim fails" (no effect; the margin for TOST).
+        let boundary: Double = claimed == .equivalent ? sesoi : 0
+        let falseRep = probabilities(trueEffect: boundary, n: n, alpha: a).reproduced
+        return (max(0, 1 - k * (1 - holds.reproduced)), min(1, k * holds.notReproduced), fails.notReproduced,
+                falseRep, holds.reproduced)
+    }
+
     /// The planning summary at one scale: the two probabilities the rules require to be >= 0.95,
-    /// the two false-verdict rates, and whether the scale can decide the sub-claim.
+    /// the two false-verdict rates, and whether the scale can decide the sub-claim, all for the
+    /// sub-claim as a whole (`subClaimProbabilities`; CLAIMS.md rule 2), not per interval.
     public func plan(scale: String, familyAlpha: Double) -> DesignPlan {
         let n = sampleSize[scale: scale]
         let a = alpha(familyAlpha: familyAlpha)
         if method == .exact {
             return .exact
         }
-        let holds = probabilities(trueEffect: claimHoldsEffect, n: n, alpha: a)
-        let fails = probabilities(trueEffect: claimFailsEffect, n: n, alpha: a)
-        // False REPRODUCED: at the boundary of "the claim fails" (no effect; the margin for TOST).
-        let boundary: Double = claimed == .equivalent ? sesoi : 0
-        let falseRep = probabilities(trueEffect: boundary, n: n, alpha: a).reproduced
-        // False NOT REPRODUCED: at the boundary of "the claim holds" (the SESOI; no bias for TOST).
-        let falseNot = holds.notReproduced
-        let decidable = holds.reproduced >= DesignPlan.requiredProbability && fails.notReproduced >= DesignPlan.requiredProbability
-        return DesignPlan(n: n, alpha: a, reproducedWhenHolds: holds.reproduced, notReproducedWhenFails: fails.notReproduced,
-                          falseReproduced: falseRep, falseNotReproduced: falseNot, decidable: decidable,
-                          neededN: decidable ? n : neededSampleSize(alpha: a))
+        let p = subClaimProbabilities(n: n, alpha: a)
+        let decidable = p.reproducedWhenHolds >= DesignPlan.requiredProbability && p.notReproducedWhenFails >= DesignPlan.requiredProbability
+        return DesignPlan(n: n, alpha: a, reproducedWhenHolds: p.reproducedWhenHolds, notReproducedWhenFails: p.notReproducedWhenFails,
+                          falseReproduced: p.reproducedAtFailureBoundary, falseNotReproduced: p.notReproducedWhenHolds, decidable: decidable,
+                          neededN: decidable ? n : neededSampleSize(alpha: a),
+                          intervals: count, intervalReproducedWhenHolds: p.intervalReproducedWhenHolds)
     }
 
-    /// The smallest n (up to 10^7) at which both probabilities reach the required level.
+    /// The smallest n (up to 10^7) at which both whole-sub-claim probabilities reach the required level.
     public func neededSampleSize(alpha a: Double) -> Int? {
         func ok(_ n: Int) -> Bool {
-            probabilities(trueEffect: claimHoldsEffect, n: n, alpha: a).reproduced >= DesignPlan.requiredProbability
-                && probabilities(trueEffect: claimFailsEffect, n: n, alpha: a).notReproduced >= DesignPlan.requiredProbability
+            let p = subClaimProbabilities(n: n, alpha: a)
+            return p.reproducedWhenHolds >= DesignPlan.requiredProbability && p.notReproducedWhenFails >= DesignPlan.requiredProbability
         }
         let cap = method == .clopperPearson ? 5_000 : 10_000_000
         var hi = 2
@@ -281,23 +315,33 @@ public struct DesignPlan: Codable, Sendable, Equatable {
     public var n: Int
     /// Per-interval alpha (after the claim's correction).
     public var alpha: Double
-    /// P(REPRODUCED) at the SESOI (no bias for equivalence claims).
+    /// P(REPRODUCED) of the whole sub-claim at the SESOI (no bias for equivalence claims) in every
+    /// interval: a lower bound (`SubClaimDesign.subClaimProbabilities`).
     public var reproducedWhenHolds: Double
-    /// P(NOT REPRODUCED) at no effect (a bias of twice the margin for equivalence claims).
+    /// P(NOT REPRODUCED) of the whole sub-claim when an interval has no effect (a bias of twice the
+    /// margin for equivalence claims): a lower bound.
     public var notReproducedWhenFails: Double
-    /// P(REPRODUCED) where the claim just fails (no effect; bias = margin for equivalence).
+    /// P(REPRODUCED) where the claim just fails (no effect; bias = margin for equivalence): an upper bound.
     public var falseReproduced: Double
-    /// P(NOT REPRODUCED) where the claim just holds (effect = SESOI; no bias for equivalence).
+    /// P(NOT REPRODUCED) of the whole sub-claim where it just holds (effect = SESOI in every
+    /// interval; no bias for equivalence): an upper bound (union over the intervals).
     public var falseNotReproduced: Double
     public var decidable: Bool
     /// The sample size that would make it decidable (nil: none up to the search cap).
     public var neededN: Int?
+    /// Intervals judged together (the design's `count`); nil in plans stored before whole-sub-claim
+    /// planning (issue 20), whose probabilities were per interval.
+    public var intervals: Int?
+    /// P(REPRODUCED) of one interval where the claim holds (the number the whole-sub-claim bound starts from).
+    public var intervalReproducedWhenHolds: Double?
 
     public init(n: Int, alpha: Double, reproducedWhenHolds: Double, notReproducedWhenFails: Double,
-                falseReproduced: Double, falseNotReproduced: Double, decidable: Bool, neededN: Int?) {
+                falseReproduced: Double, falseNotReproduced: Double, decidable: Bool, neededN: Int?,
+                intervals: Int? = nil, intervalReproducedWhenHolds: Double? = nil) {
         self.n = n; self.alpha = alpha; self.reproducedWhenHolds = reproducedWhenHolds
         self.notReproducedWhenFails = notReproducedWhenFails; self.falseReproduced = falseReproduced
         self.falseNotReproduced = falseNotReproduced; self.decidable = decidable; self.neededN = neededN
+        self.intervals = intervals; self.intervalReproducedWhenHolds = intervalReproducedWhenHolds
     }
     /// A deterministic check: always decidable, no error rates.
     public static let exact = DesignPlan(n: 1, alpha: 0, reproducedWhenHolds: 1, notReproducedWhenFails: 1,
@@ -305,6 +349,16 @@ public struct DesignPlan: Codable, Sendable, Equatable {
 }
 
 extension Sequence where Element == SubClaimDesign {
+    /// The designs, with those named in `reasons` made descriptive for the reason given; every
+    /// name must be one of the designs (a typo would silently keep a verdict).
+    public func describing(_ reasons: [String: String]) -> [SubClaimDesign] {
+        let all = Array(self)
+        for name in reasons.keys where !all.contains(where: { $0.name == name }) {
+            preconditionFailure("descriptive sub-claim \"\(name)\" is not a design; designs: \(all.map(\.name).joined(separator: "; "))")
+        }
+        return all.map { d in reasons[d.name].map { d.descriptive($0) } ?? d }
+    }
+
     /// The design registered under `name`; a claim asking for a name it never registered is a
     /// programming error, reported with the names it has.
     public func named(_ name: String) -> SubClaimDesign {

@@ -71,7 +71,7 @@ struct Report: ParsableCommand {
                 pending.append(info(c))
             }
         }
-        try renderer.renderIndex(rows, pending: pending, otherScale: otherScaleColumn(scale, reports: dir))
+        try renderer.renderIndex(rows, pending: pending, otherScale: otherScaleColumn(scale, reports: dir), withoutTarget: Registry.pending)
         print("rendered \(rendered) reports and the index into \(dir.path)")
     }
 
