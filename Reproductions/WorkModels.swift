@@ -105,3 +105,27 @@ extension RelaxDirectionClaim: WorkModeled {
         UnitWork(work: Double(unit.config == "relax-free-theta" ? RelaxToyClaim().steps(scale) : steps(scale)))
     }
 }
+
+extension HNCAStochasticLastLayer: WorkModeled {
+    /// Training units: epochs of (forward + backward, about 3 passes) over the train images and one
+    /// pass over the test images, each pass the convolutions (3x3, VALID, on 28x28) and the dense layer
+    /// to the Bernoulli units; the exact and cost units are the same size at every scale.
+    public func work(of unit: RunUnit, at scale: Scale) -> UnitWork {
+        let s = settings(scale)
+        switch unit.config {
+        case "exact": return UnitWork(work: Double(s.exactNetworks))
+        case "cost": return UnitWork(work: Double(s.costWidths.count))
+        default:
+            let n = DataSetSize.images(paperData: s.paperData, trainLimit: s.trainLimit, testLimit: s.testLimit)
+            var side = 28, channels = 1, pass = 0.0
+            for c in s.channels {
+                side -= 2
+                pass += Double(side * side * c * 9 * channels)
+                channels = c
+            }
+            pass += Double(side * side * channels * s.units) + 16 * 784
+            let perEpoch = 3 * Double(n.train) + Double(n.test)
+            return UnitWork(work: Double(s.epochs) * perEpoch * pass, imagesInMemory: n.train + n.test)
+        }
+    }
+}
