@@ -7,11 +7,21 @@ public enum Registry {
 
     public static func claim(_ id: String) -> (any Claim)? { claims.first { $0.id == id } }
 
+    /// Claims of the catalogue (../shared/CLAIMS.md) that have no reproduction target yet, and why.
+    /// The budget counts them (CLAIMS.md: split over the claims of the catalogue), so adding their
+    /// targets later leaves every other claim's alpha where it is.
+    public static let pending: [(id: String, why: String)] = [
+        ("hnca.ablation", "not built yet: its f-HNCA switches (all_child, full_reward) belong in the VAE f-HNCA kernels that the speed work (issue 21) rewrote in the same session"),
+    ]
+
+    /// The number of claims in the catalogue: the targets and the pending ones.
+    public static var catalogueSize: Int { claims.count + pending.count }
+
     /// One claim's family alpha: the suite's budget split over the claims the catalogue has now.
-    public static var familyAlpha: Double { StatisticalPolicy.claimAlpha(catalogueSize: claims.count) }
+    public static var familyAlpha: Double { StatisticalPolicy.claimAlpha(catalogueSize: catalogueSize) }
 
     /// The pre-registration table of the given claims (default: all), as the code declares it.
     public static func designTable(_ selected: [any Claim] = claims) -> DesignTable {
-        DesignTable(claims: selected.map { ($0.id, $0.designs) }, catalogueSize: claims.count)
+        DesignTable(claims: selected.map { ($0.id, $0.designs) }, catalogueSize: catalogueSize)
     }
 }

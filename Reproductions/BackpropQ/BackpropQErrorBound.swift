@@ -39,9 +39,14 @@ public struct BackpropQErrorBound: SingleRunClaim {
             .exact(name, estimand: "number of nodes (every node of every trained network at every budget, and of both constructions) with h_l > (\(constant)) ε, h_l and ε exact by enumeration",
                    source: rounding, sampleSize: Self.trainedNetworks, unit: "trained networks")
         }
+        // The paper's words (CLAIMS.md rule 13): the appendix proof's last line and the main text's
+        // Eq. 4. The l² bound and its attainment are the suite's own findings, stated nowhere in
+        // the paper: those sub-claims carry no quote.
+        let appendix = PaperQuote(PaperQuote.backpropQ, #"Therefore, we can eventually obtain:  $h_i \leq (3 \cdot 2^{i-1} - 2)\epsilon$  for  $i \geq 1$ ."#)
+        let mainText = PaperQuote(PaperQuote.backpropQ, #"$$\mathbb{E}_{A_{n_X}, X}[(Q_{w_X}(Sc_X) - Q_X(Sc_X))^2] \leq (3 \cdot 2^{l_{Q_X}} - 2)\epsilon \quad \text{for } l_{Q_X} \geq 1 \quad (4)$$"#)
         return [
-            bound("paper's bound (appendix constant)", "3·2^(l-1) - 2"),
-            bound("paper's bound (main-text constant)", "3·2^l - 2"),
+            bound("paper's bound (appendix constant)", "3·2^(l-1) - 2").quoted(appendix),
+            bound("paper's bound (main-text constant)", "3·2^l - 2").quoted(mainText),
             bound("tighter bound l²", "l²"),
             .exact("l² is attained", estimand: "max over l = 1..8 of |h_l / ε - l²| / l² for the aligned construction Q_w^l = Q^l + l·δ (exact)",
                    tolerance: 1e-9, source: "rounding only: the construction attains l² exactly in real arithmetic",
@@ -195,6 +200,7 @@ public struct BackpropQErrorBound: SingleRunClaim {
                 "Ratios h/ε are shown for ε > 1e-10 (tabular TD can fit a short chain to rounding); violations are counted with a 1e-12 absolute rounding tolerance",
                 "ε for a node = the largest E[(Q_wX - Q_wY)^2] over the edges of its paths to the cost (Q_wY = f at the root); h_l = E[(Q_wX - Q_X)^2]; both exact by enumeration; l = shortest path length to the cost",
                 "Constructions on an 8-chain with a constant cost: aligned errors Q_w^l = Q^l + l·δ, and one bad edge Q_w^l = Q^l + δ (δ = \(delta))",
+                "quick is a valid scale (as are smoke and paper): Backprop-Q has no experiment to match, and every scale checks the bound itself on exactly enumerated networks; nothing is reduced but the number of graphs and TD training budgets",
                 "Deterministic checks only (exact designs: no sampling in the verdict, no alpha); each bound must have zero violations; the Clopper-Pearson upper limit on the violation rate (at the claim's family alpha \(fmt(Registry.familyAlpha))) is shown for the reader",
             ],
             checks: real,

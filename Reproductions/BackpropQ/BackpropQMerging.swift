@@ -42,22 +42,30 @@ public struct BackpropQMerging: Claim {
     /// The convergence bar on the merged network's relative squared error, and the SESOI below it.
     static let bar = 0.01, sesoi = 0.005
 
+    /// The paper's words the sub-claims test (CLAIMS.md rule 13), from Section 3.2: spanning
+    /// trees, the update rules a merged network must keep, and Theorem 3 (for the merged fixed
+    /// points and for TD on the merged network).
+    static let treeQuote = PaperQuote(PaperQuote.backpropQ, "Furthermore, we can reduce each Backprop-Q network into a directed rooted spanning tree, ensuring that each node receives exactly one copy of the cost.")
+    static let rulesQuote = PaperQuote(PaperQuote.backpropQ, "The update rules are always averaging all or picking one over incoming edges with the same cost source, and then summing those from different cost sources.")
+    static let theoremQuote = PaperQuote(PaperQuote.backpropQ, "Two Backprop-Q networks can be merged at stochastic node  $X$  and its ancestors, if the two are fully matched from  $X$  through  $X$ 's ancestors, that is, the set of the incoming edges to each ancestor in a Backprop-Q network is exactly matched to the other.")
+
     public var designs: [SubClaimDesign] {
         let graphs = PerScale(smoke: 4 + Self.randomCounts.smoke, quick: 4 + Self.randomCounts.quick, paper: 4 + Self.randomCounts.paper)
         let rounding = "rounding only: fixed points by iterating exact expectation updates (sums of at most 2^9 products of order 1, ~1e-15); an unmatched merge is off by order 1"
         let runs = PerScale(smoke: Self.tdGraphCount * Self.seedCounts.smoke, quick: Self.tdGraphCount * Self.seedCounts.quick, paper: Self.tdGraphCount * Self.seedCounts.paper)
         return [
             .exact("spanning trees keep the fixed points", estimand: "max over graphs, chain and shortest-path spanning trees, nodes and samples of |fixed point - Q^f| (exact)",
-                   tolerance: 1e-10, source: rounding, sampleSize: graphs, unit: "multi-cost SCGs"),
+                   tolerance: 1e-10, source: rounding, sampleSize: graphs, unit: "multi-cost SCGs").quoted(Self.treeQuote),
             .exact("merged networks are matched", estimand: "number of merged networks (merged and chain-tree merged, per graph) in which some update rule counts a cost source twice or not at all",
-                   source: "a matched merge never does: no ill-formed network at all", sampleSize: graphs, unit: "multi-cost SCGs"),
+                   source: "a matched merge never does: no ill-formed network at all", sampleSize: graphs, unit: "multi-cost SCGs").quoted(Self.rulesQuote),
             .exact("merging keeps the fixed points", estimand: "max over graphs, merged networks, nodes and samples of |Q_merged fixed point - Σ_f Q^f| (exact)",
-                   tolerance: 1e-10, source: rounding, sampleSize: graphs, unit: "multi-cost SCGs"),
+                   tolerance: 1e-10, source: rounding, sampleSize: graphs, unit: "multi-cost SCGs").quoted(Self.theoremQuote),
             SubClaimDesign("TD on the merged network", layer: .training,
                            estimand: "mean over runs (6 graphs x seeds) of the merged network's final relative squared error Σ E[(Q_w - Σ_f Q^f)^2] / Σ E[(Σ_f Q^f)^2] after tabular TD (step 1/n)",
                            claimed: .less, reference: Self.bar, sesoi: Self.sesoi,
                            sesoiSource: "\"converge to the same Q values\" read at a finite budget as ending below 1% relative squared error; the claim is judged at half that bar (0.005), and NOT REPRODUCED means the error is shown above 0.005. Planning sd 0.005 is a stated constant (a coefficient of variation of 1/2 at the bar)",
-                           alphaShare: 1, method: .t, planningSD: 0.005, sampleSize: runs, unit: "runs"),
+                           alphaShare: 1, method: .t, planningSD: 0.005, sampleSize: runs, unit: "runs")
+                .quoted(Self.theoremQuote).valid(at: BPQ.validTrainingScales),
         ]
     }
     static func passes(_ scale: Scale) -> Int { BPQ.scaled(scale, smoke: 3_000, quick: 8_000, paper: 64_000) }
@@ -201,6 +209,7 @@ public struct BackpropQMerging: Claim {
                 "Per-cost networks (Figure 2(b)), their chain and shortest-path spanning trees (Figure 3(c)-(d)), greedy matched merging from the roots down (refusing any merge that leaves an update rule counting a source twice or not at all), and all costs wrapped into one (Figure 2(c)-(d))",
                 "Q-functions per graph: separate \(fmt(Double(c.separate) / n, 3)), merged \(fmt(Double(c.merged) / n, 3)), chain tree + merged \(fmt(Double(c.treeMerged) / n, 3)), wrapped \(fmt(Double(c.wrapped) / n, 3)); mean scope size merged \(fmt(c.mergedScope / n, 3)) vs wrapped \(fmt(c.wrappedScope / n, 3))",
                 "TD: tabular, step 1/n per table entry, \(passes) forward passes, \(seeds) seeds on 6 graphs (Figures 3, 6, 7 and 3 random), the separate and merged networks fed the same samples",
+                "quick is a valid scale (as is paper) for every sub-claim: Backprop-Q has no experimental setting to match, so the TD sub-claim checks Theorem 3 on this suite's own SCGs, and quick differs from paper only in the number of random graphs, seeds and forward passes; smoke is plumbing (a proxy for the TD sub-claim)",
                 "Family alpha \(fmt(family)) for this claim, all on the TD sub-claim (t interval over runs; graphs are fixed, seeds random, so the between-graph spread counts as noise: conservative); the three exact sub-claims have no alpha. Quick and paper scale decide every sub-claim; smoke is plumbing only",
             ],
             checks: real.checks,

@@ -60,28 +60,34 @@ public struct BackpropQRaoBlackwell: SingleRunClaim {
         }
     }
 
+    /// The paper's words the sub-claims test (CLAIMS.md rule 13): Eq. 1 with the true Q is
+    /// unbiased (the mean checks); Rao-Blackwellization reduces variance (the variance checks; the
+    /// Monte Carlo SESOI of a tenth is the suite's, the paper gives no size).
+    static let meanQuote = PaperQuote(PaperQuote.backpropQ, "If a local surrogate cost is exactly a true expected cost, we can obtain an unbiased gradient estimator by Eq.1.")
+    static let varianceQuote = PaperQuote(PaperQuote.backpropQ, #"we aim at learning expected costs conditioned on each random variable and using Rao-Blackwellization [32] to reduce variance due to  $\text{Var}(\mathbb{E}_{Y|X} [f(Y)]) \leq \text{Var}(f(Y))$"#)
+
     public var designs: [SubClaimDesign] {
         let p = Problem()
         return [
             .exact("same mean", estimand: "max over random SCGs, parameters and both estimators (score·Q_X, score·F_X) of |E[g] - ∇J| by enumeration",
                    tolerance: 1e-10, source: "rounding only: sums of at most 2^9 double-precision products of order 1 (~1e-15)",
-                   sampleSize: Self.graphCounts, unit: "random SCGs"),
+                   sampleSize: Self.graphCounts, unit: "random SCGs").quoted(Self.meanQuote),
             .exact("never a larger variance",
                    estimand: "number of (random SCG, parameter) pairs with Var(score·Q_X) - Var(score·F_X) > 1e-12 (1 + Var(score·F_X)), exact variances by enumeration",
                    source: "Var(E[F | Sc]) <= Var(F) holds for every parameter, so no violation at all; 1e-12 relative absorbs rounding of sums of at most 2^9 terms",
-                   sampleSize: Self.graphCounts, unit: "random SCGs"),
+                   sampleSize: Self.graphCounts, unit: "random SCGs").quoted(Self.varianceQuote),
             SubClaimDesign("Monte Carlo mean on Figure 1", layer: .monteCarlo,
                            estimand: "per parameter k of Figure 1: mean over draws of (g_Q,k - ∇J_k) / sd_k, sd_k the exact per-sample sd of score·Q_X (enumeration)",
                            claimed: .equivalent, sesoi: Self.margin,
                            sesoiSource: "5% of one draw's exact sd: a bias 20x smaller than a single sample's noise (the exact layer decides exactness)",
                            alphaShare: 0.5, count: p.truth.count, method: .t, planningSD: 1,
-                           sampleSize: Self.draws, unit: "draws"),
+                           sampleSize: Self.draws, unit: "draws").quoted(Self.meanQuote),
             SubClaimDesign("Monte Carlo on Figure 1", layer: .monteCarlo,
                            estimand: "mean over common draws of (|g_F - g*|^2 - |g_Q - g*|^2) / E|g_F - g*|^2: the relative reduction of the total variance by the true Q (E|g_F - g*|^2 = \(fmt(p.msF, 4)) exact)",
                            claimed: .greater, sesoi: Self.reduction,
                            sesoiSource: "a 10% reduction of the sampled-cost estimator's total variance: the smallest reduction worth a learned critic",
                            alphaShare: 0.5, method: .t, planningSD: p.sdRelativeD,
-                           sampleSize: Self.draws, unit: "draws"),
+                           sampleSize: Self.draws, unit: "draws").quoted(Self.varianceQuote),
         ]
     }
 
@@ -188,6 +194,7 @@ public struct BackpropQRaoBlackwell: SingleRunClaim {
                 "F_X = the sampled sum of the costs X reaches; Q_X = E[F_X | Sc_X] (Eq. 2); both multiply the score of X",
                 "Monte Carlo: Figure 1's graph (X1 -> Y1, {X1, X2, Y1} -> Y2, Y1 -> Z, f(Y2, Z); rebuilt from the text; tables drawn once at the design seed), \(n) common samples; E|g_F - g*|^2 = \(fmt(problem.msF, 4)) exact",
                 "Family alpha \(fmt(family)) for this claim, half to each Monte Carlo sub-claim (the mean's half split over \(truth1.count) coordinates); planning sds exact by enumeration (1 for the standardised coordinates)",
+                "quick is a valid scale (as are smoke and paper): Backprop-Q has no experiment to match, and every scale computes the two estimators' own means and variances, exactly on random SCGs and by Monte Carlo on Figure 1's graph; nothing is reduced but the number of graphs and draws",
                 "Quick and paper scale decide every sub-claim; smoke is plumbing only. A/A control: the true-Q estimator against itself on an independent stream, same interval",
             ],
             checks: real.checks,

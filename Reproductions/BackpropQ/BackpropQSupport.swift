@@ -36,6 +36,11 @@ enum BPQ {
         k >= n ? 1 : Dist.betaQuantile(1 - alpha, a: Double(k + 1), b: Double(n - k))
     }
 
+    /// CLAIMS.md rule 14: the training sub-claims check the paper's theorems on this suite's own
+    /// SCGs (Backprop-Q has no experimental setting to match), so quick is as valid as paper; smoke
+    /// (too few passes and seeds to decide them) is a proxy.
+    static let validTrainingScales = ["quick", "paper"]
+
     static func scaled(_ scale: Scale, smoke: Int, quick: Int, paper: Int) -> Int {
         switch scale { case .smoke: smoke; case .quick: quick; case .paper: paper }
     }

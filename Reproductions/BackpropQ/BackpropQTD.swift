@@ -41,32 +41,42 @@ public struct BackpropQTD: Claim {
     /// The convergence bar on the final relative squared error, and the SESOI below it.
     static let bar = 0.01, sesoi = 0.005
 
+    /// The paper's words the sub-claims test (CLAIMS.md rule 13): the expectation update whose
+    /// fixed point is Q, the tabular convergence answer, and Section 4.1 on the λ-return. The rate
+    /// (N^-1) is the suite's own finding, stated nowhere in the paper: that sub-claim carries no quote.
+    static let fixedPointQuote = PaperQuote(PaperQuote.backpropQ, #"Let  $X, Y$  be two stochastic nodes such that  $X \in Pa_Y$  and then we have:  $Q_x(Sc_x) = \mathbb{E}_{V|Sc_x} [Q_Y(Sc_Y)]$"#)
+    static let tabularQuote = PaperQuote(PaperQuote.backpropQ, "Would these  $Q$ -functions converge to the true expected costs? In a tabular setting, the answer is yes as in reinforcement learning [19].")
+    static let lambdaEndsQuote = PaperQuote(PaperQuote.backpropQ, #"If  $\lambda = 1$ , it gives a Monte Carlo return; if  $\lambda = 0$ , it reduces to the one-step return."#)
+    static let tradeoffQuote = PaperQuote(PaperQuote.backpropQ, #"Therefore,  $\lambda$  trades off estimation bias with sample variance."#)
+
     public var designs: [SubClaimDesign] {
         let runs = PerScale(smoke: Self.graphCount * Self.seedCounts.smoke, quick: Self.graphCount * Self.seedCounts.quick, paper: Self.graphCount * Self.seedCounts.paper)
         let graphs = PerScale(Self.graphCount)
         let rounding = "rounding only: sums of at most 2^9 double-precision products of order 1 (~1e-15); the mutant is off by order 1"
         return [
             .exact("fixed point is the true Q", estimand: "max over graphs, Q-nodes and scope values of |fixed point of the expectation updates - Q (Eq. 2)|",
-                   tolerance: 1e-10, source: rounding, sampleSize: graphs, unit: "graphs"),
+                   tolerance: 1e-10, source: rounding, sampleSize: graphs, unit: "graphs").quoted(Self.fixedPointQuote),
             SubClaimDesign("tabular TD converges", layer: .training,
                            estimand: "mean over runs (8 graphs x seeds) of the relative squared error Σ E[(Q_w - Q)^2] / Σ E[Q^2] after the last budget of tabular TD (step 1/n)",
                            claimed: .less, reference: Self.bar, sesoi: Self.sesoi,
                            sesoiSource: "\"converge to the true expected costs\" read at a finite budget as ending below 1% relative squared error; the claim is judged at half the bar (0.005). Planning sd 0.005 is a stated constant (a coefficient of variation of 1/2 at the bar)",
-                           alphaShare: 0.5, method: .t, planningSD: 0.005, sampleSize: runs, unit: "runs"),
+                           alphaShare: 0.5, method: .t, planningSD: 0.005, sampleSize: runs, unit: "runs")
+                .quoted(Self.tabularQuote).valid(at: BPQ.validTrainingScales),
             SubClaimDesign("at the Monte Carlo rate", layer: .training,
                            estimand: "mean over runs of the least-squares slope of log relative error on log N (N = forward passes at the checkpoints)",
                            claimed: .less, reference: -0.5, sesoi: 0.5,
                            sesoiSource: "a sample mean (step 1/n) converges as N^-1 in squared error: the claim is judged at slope -1, against no better than N^-0.5 (a step too slow or a bootstrap that stalls). Planning sd 0.5 is a stated constant (a factor e^2 of spread in the error ratio over the log N range)",
-                           alphaShare: 0.5, method: .t, planningSD: 0.5, sampleSize: runs, unit: "runs"),
+                           alphaShare: 0.5, method: .t, planningSD: 0.5, sampleSize: runs, unit: "runs")
+                .valid(at: BPQ.validTrainingScales),
             .exact("λ = 1 is the Monte Carlo return", estimand: "max over graphs, Q-nodes and configurations of |G^1 - Σ f| for a partly trained Q_w",
-                   tolerance: 1e-10, source: rounding, sampleSize: graphs, unit: "graphs"),
+                   tolerance: 1e-10, source: rounding, sampleSize: graphs, unit: "graphs").quoted(Self.lambdaEndsQuote),
             .exact("λ = 0 is one-step TD", estimand: "max over graphs, Q-nodes and configurations of |G^0 - R_X| for a partly trained Q_w",
-                   tolerance: 1e-10, source: rounding, sampleSize: graphs, unit: "graphs"),
+                   tolerance: 1e-10, source: rounding, sampleSize: graphs, unit: "graphs").quoted(Self.lambdaEndsQuote),
             .exact("λ trades bias for variance", estimand: "for a partly trained Q_w, exact conditional bias² and variance of G^λ given the scope (mean over graphs, summed over Q-nodes): [bias²(0) - bias²(1), variance(1) - variance(0)], each must be > 0",
                    claimed: .greater, source: "the paper: λ = 0 bootstraps (biased, low noise), λ = 1 is the Monte Carlo return (unbiased, noisy); any strict decrease / increase counts, the values being exact",
-                   sampleSize: graphs, unit: "graphs"),
+                   sampleSize: graphs, unit: "graphs").quoted(Self.tradeoffQuote),
             .exact("λ = 1 is unbiased", estimand: "exact conditional bias² of G^1 given the scope (mean over graphs, summed over Q-nodes)",
-                   tolerance: 1e-20, source: "rounding only: squares of differences of ~1e-16 are ~1e-32", sampleSize: graphs, unit: "graphs"),
+                   tolerance: 1e-20, source: "rounding only: squares of differences of ~1e-16 are ~1e-32", sampleSize: graphs, unit: "graphs").quoted(Self.lambdaEndsQuote),
         ]
     }
     static func checkpoints(_ scale: Scale) -> [Int] {
@@ -226,6 +236,7 @@ public struct BackpropQTD: Claim {
                 "TD: tabular, step 1/n per table entry, one forward pass then one synchronous backward pass (Algorithm 1); \(seeds) seeds per graph; errors at N = \(checkpoints.map(String.init).joined(separator: ", "))",
                 "λ-return (Appendix 4.1, γ = 1): δ_X = (R_X[Q] - Q_X) + λ R_X[δ], R_X averaging within a source and summing across; checked on every configuration for Q_w after 25 passes at step 0.2 (early in training)",
                 "Bias² and variance of G^λ given each scope computed exactly by enumeration, λ = 0, 0.1, ..., 1",
+                "quick is a valid scale (as is paper) for every sub-claim: Backprop-Q has no experimental setting to match, so the training sub-claims check its convergence statement on this suite's own SCGs, and quick differs from paper only in seeds and forward passes; smoke is plumbing (a proxy for the training sub-claims)",
                 "Family alpha \(fmt(family)) for this claim, half to each training sub-claim (t intervals over runs; graphs fixed, seeds random, so between-graph spread counts as noise: conservative); the five exact sub-claims have no alpha. Quick and paper scale decide every sub-claim; smoke is plumbing only",
             ],
             checks: real.checks,

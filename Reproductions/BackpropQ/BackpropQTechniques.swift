@@ -66,33 +66,46 @@ public struct BackpropQTechniques: Claim {
     static let tau = 0.05
     static func tracking(_ variant: Variant?) -> Double { variant == .frozenTarget ? 0 : tau }
 
+    /// The paper's words the sub-claims test (CLAIMS.md rule 13). The paper states that tabular TD
+    /// converges, but not that TD(λ), graph replay or the slow-tracking target do (it motivates the
+    /// last two by stability, "to avoid divergence"): those convergence sub-claims carry no quote.
+    static let tabularQuote = PaperQuote(PaperQuote.backpropQ, "Would these  $Q$ -functions converge to the true expected costs? In a tabular setting, the answer is yes as in reinforcement learning [19].")
+    static let replayQuote = PaperQuote(PaperQuote.backpropQ, "It keeps the recent  $N$  experiences in a replay buffer, and applies TD updates to experience samples drawn uniformly at random.")
+    static let slowTargetQuote = PaperQuote(PaperQuote.backpropQ, #"and then we let  $\theta_t$  slowly track the new  $\Delta\theta_{t+1}$  as:  $\theta_{t+1} \leftarrow \theta_t + \alpha\Delta\theta_{t+1}$  and  $\Delta\theta_{t+1} \leftarrow (1 - \alpha)\Delta\theta_{t+1}$  with a positive  $\alpha \ll 1$"#)
+    static let baselineQuote = PaperQuote(PaperQuote.backpropQ, "It is viewed as an instance of the baseline method, centering the learning signal and reducing variance significantly.")
+    static let advantageQuote = PaperQuote(PaperQuote.backpropQ, "We study graph-based *advantage functions* and use them to replace Q-functions in the gradient estimator to reduce variance.")
+    static let trainedQuote = PaperQuote(PaperQuote.backpropQ, "Then, the SCG can be trained based on these surrogate costs using standard backpropagation.")
+
     public var designs: [SubClaimDesign] {
         let runs = PerScale(smoke: 2 * Self.learnSeeds.smoke, quick: 2 * Self.learnSeeds.quick, paper: 2 * Self.learnSeeds.paper)
         let advantage = PerScale(smoke: Self.randomAdvantageGraphs.smoke + 2, quick: Self.randomAdvantageGraphs.quick + 2, paper: Self.randomAdvantageGraphs.paper + 2)
         let rounding = "rounding only: sums of at most 2^9 double-precision products of order 1 (~1e-15)"
-        return Method.allCases.map { m in
-            SubClaimDesign("\(m.rawValue) converges", layer: .training,
+        return Method.allCases.map { m -> SubClaimDesign in
+            let design = SubClaimDesign("\(m.rawValue) converges", layer: .training,
                            estimand: "mean over runs (2 graphs x seeds) of the final relative squared error Σ E[(Q_w - Q)^2] / Σ E[Q^2] of tabular Q trained with \(m.rawValue) (step 1/n^0.7)",
                            claimed: .less, reference: Self.bar, sesoi: Self.sesoi,
                            sesoiSource: "\"shown to converge\" read at a finite budget as ending below 2% relative squared error; judged at half the bar (0.01). Planning sd 0.01 is a stated constant (a coefficient of variation of 1/2 at the bar, as in bpq.td and bpq.merging)",
                            alphaShare: 0.175, method: .t, planningSD: 0.01, sampleSize: runs, unit: "runs")
+                .valid(at: BPQ.validTrainingScales)
+            return m == .td ? design.quoted(Self.tabularQuote) : design
         } + [
             .exact("replay keeps the fixed point", estimand: "max over both learning networks, Q-nodes and scope values of |fixed point of the expected replay target (Eq. 15, children redrawn) - Q|",
-                   tolerance: 1e-10, source: rounding, sampleSize: PerScale(2), unit: "networks"),
+                   tolerance: 1e-10, source: rounding, sampleSize: PerScale(2), unit: "networks").quoted(Self.replayQuote),
             .exact("slow target follows the learned weights", estimand: "max over both networks, 200 TD updates and table entries of |θ_t - θ_t'|, θ_t' the recursion θ_t <- θ_t + τ (θ - θ_t) with τ = \(fmt(Self.tau)) (Appendix 4.3)",
-                   tolerance: 1e-12, source: "the same arithmetic in the same order: any difference beyond rounding is a different rule", sampleSize: PerScale(2), unit: "networks"),
+                   tolerance: 1e-12, source: "the same arithmetic in the same order: any difference beyond rounding is a different rule", sampleSize: PerScale(2), unit: "networks").quoted(Self.slowTargetQuote),
             .exact("advantages keep the gradient unbiased", estimand: "max over graphs and parameters of |E[score·(Q_X - V_X)] - ∇J| by enumeration",
-                   tolerance: 1e-10, source: rounding, sampleSize: advantage, unit: "SCGs"),
+                   tolerance: 1e-10, source: rounding, sampleSize: advantage, unit: "SCGs").quoted(Self.baselineQuote),
             SubClaimDesign("advantages reduce variance", layer: .monteCarlo,
                            estimand: "mean over SCGs (random, plus Figure 7 and the 6-node DAG) of log(tr Var(score·A) / tr Var(score·Q)), exact per graph by enumeration",
                            claimed: .less, sesoi: log(2),
                            sesoiSource: "a halving of the total variance (log 2), the size of reduction that motivates a baseline; planning sd 1.5 is a stated constant (log ratios spread over a factor e^3 between graphs)",
-                           alphaShare: 0.15, method: .t, planningSD: 1.5, sampleSize: advantage, unit: "SCGs"),
+                           alphaShare: 0.15, method: .t, planningSD: 1.5, sampleSize: advantage, unit: "SCGs").quoted(Self.advantageQuote),
             SubClaimDesign("Algorithm 1 lowers J", layer: .training,
                            estimand: "mean over seeds of J(θ_0) - J(θ_final) (exact J) for Algorithm 1 with the learned advantage as local cost, on Figure 7",
                            claimed: .greater, sesoi: 0.1,
                            sesoiSource: "0.1 in J's units, a tenth of the N(0, 1) cost tables' scale; planning sd 0.05 is a stated constant (J is exact, so the spread is only that of the final policy between seeds)",
-                           alphaShare: 0.15, method: .t, planningSD: 0.05, sampleSize: Self.policySeeds, unit: "seeds"),
+                           alphaShare: 0.15, method: .t, planningSD: 0.05, sampleSize: Self.policySeeds, unit: "seeds")
+                .quoted(Self.trainedQuote).valid(at: BPQ.validTrainingScales),
         ]
     }
 
@@ -372,6 +385,7 @@ public struct BackpropQTechniques: Claim {
                 "Algorithm 1 on Figure 7 (one unit per local cost): one sample per iteration, tabular TD step 0.1 on the merged network, policy step 0.05, \(policyIterations) iterations, \(policySeeds) seeds; J computed exactly",
                 "Convergence: mean final relative error over the \(2 * seeds) runs below \(fmt(Self.bar)), judged at \(fmt(Self.sesoi)) (t intervals; graphs fixed, seeds random). Exact checks of the replay fixed point and of the tracking rule run on both learning networks",
                 "Family alpha \(fmt(family)) for this claim: 0.175 to each convergence sub-claim, 0.15 to the advantage variance (log ratio, judged at a halving) and 0.15 to Algorithm 1 (judged at an improvement of 0.1); the exact sub-claims have no alpha. A/A control: log tr Var(score·Q) on the random graphs against an independent set of random graphs, same interval",
+                "quick is a valid scale (as is paper) for every sub-claim: Backprop-Q has no experimental setting to match, so the training sub-claims demonstrate its techniques on this suite's own SCGs, and quick differs from paper only in seeds, graphs, forward passes and iterations; smoke is plumbing (a proxy for the training sub-claims)",
                 "Quick and paper scale decide every sub-claim (quick runs 24 learning seeds per graph, 18 Algorithm 1 seeds and 200 random graphs, up from 6, 6 and 100); smoke is plumbing only, and there only the exact layer can kill a mutant",
             ],
             checks: real,

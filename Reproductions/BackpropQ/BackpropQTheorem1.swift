@@ -31,19 +31,22 @@ public struct BackpropQTheorem1: SingleRunClaim {
     /// The equivalence margin, in units of each coordinate's exact per-sample sd.
     static let margin = 0.05
 
+    /// The paper's words the sub-claims test (CLAIMS.md rule 13): Theorem 1's Eq. 1.
+    static let quote = PaperQuote(PaperQuote.backpropQ, #"$$\nabla_{\theta_x} J = \mathbb{E}_{An_x, X} [\nabla_{\theta_x} \log p(X|Pa_x; \theta_x) \cdot Q_x(\text{Fr}_{An_x \cup \{X\}})] \quad (1)$$"#)
+
     public var designs: [SubClaimDesign] {
         [
             .exact("exact on random SCGs",
                    estimand: "max over random SCGs and parameters of |E[g_Eq.1] - ∇J|, both by enumeration (exact Q of Eq. 2)",
                    tolerance: 1e-10,
                    source: "rounding only: E[g] and ∇J are sums of at most 2^9 double-precision products of order 1 (rounding ~1e-15); a real bias, such as the mutant's, is of order 0.01-0.1",
-                   sampleSize: Self.graphCounts, unit: "random SCGs"),
+                   sampleSize: Self.graphCounts, unit: "random SCGs").quoted(Self.quote),
             SubClaimDesign("Monte Carlo on Figure 7", layer: .monteCarlo,
                            estimand: "per parameter k of Figure 7: mean over draws of (g_k - ∇J_k) / sd_k, sd_k the exact per-sample sd of the Eq. 1 estimator (enumeration)",
                            claimed: .equivalent, sesoi: Self.margin,
                            sesoiSource: "5% of one draw's exact sd (a bias 20x smaller than a single sample's noise); the exact layer decides exactness, this layer checks the sampled estimator end to end",
                            alphaShare: 1, count: Self.figure7Parameters, method: .t,
-                           planningSD: 1, sampleSize: Self.draws, unit: "draws"),
+                           planningSD: 1, sampleSize: Self.draws, unit: "draws").quoted(Self.quote),
         ]
     }
 
@@ -150,6 +153,7 @@ public struct BackpropQTheorem1: SingleRunClaim {
                 "Exact ∇J = Σ_x p(x) F(x) ∇ log p(x) by enumeration; central finite differences agree to \(fmt(fdError, 2)) on 5 graphs",
                 "Monte Carlo: Figure 7's graph (A -> X, {X, B1} -> Y1, {A, X, B2} -> Y2, f1(Y1), f2(Y2); structure rebuilt from the text), \(n) samples per estimator, \(truth7.count) parameters; each coordinate in units of its exact per-sample sd, margin ±\(fmt(Self.margin)) (TOST)",
                 "Family alpha \(fmt(family)) for this claim (1e-3 over \(Registry.claims.count) claims), all on the Monte Carlo check: \(fmt(mc.alpha(familyAlpha: family), 3)) per coordinate (Bonferroni over \(truth7.count)); the exact check has no alpha",
+                "quick is a valid scale (as are smoke and paper): Backprop-Q has no experiment to match, and every scale checks Eq. 1 itself, exactly on random SCGs and by Monte Carlo on Figure 7's graph; nothing is reduced but the number of graphs and draws",
                 "Every scale decides both sub-claims (the TOST needs about 17,000 draws; quick runs 80,000 so that the mutant's Monte Carlo kill is not a matter of chance)",
             ],
             checks: real.checks,

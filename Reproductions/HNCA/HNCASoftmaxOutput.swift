@@ -27,25 +27,33 @@ public struct HNCASoftmaxOutput: SingleRunClaim {
     /// Tolerance on each fitted cost exponent (|pa| and N), against 1.
     static let exponentTolerance = 0.2
 
+    /// The paper's words the sub-claims test (CLAIMS.md rule 13). Appendix D is not in our copy:
+    /// the posterior checks quote Eq. 2, the message check the definition of the messages a child
+    /// passes back (Algorithm 1's caption), the others Section 1.2 on the softmax output unit.
+    static let eq2Quote = PaperQuote(PaperQuote.hnca, #"$$\mathbb{P}(\Phi = \phi | \text{mb}(\Phi)) = \rho_\Phi(\phi) \pi_\Phi(\phi | \text{pa}(\Phi)). \quad (2)$$"#)
+    static let messageQuote = PaperQuote(PaperQuote.hnca, #"Each element represents $\vec{q}_{0/1}[i] = \mathbb{P}(C_i | \text{pa}(C_i) \setminus \Phi, \Phi = 0/1)$ for a given child $C_i \in \text{ch}(\Phi)$."#)
+    static let reinforceQuote = PaperQuote(PaperQuote.hnca, "Note that the output unit itself uses the REINFORCE estimator in its update, as it has no children, which precludes the use of HNCA.")
+    static let costQuote = PaperQuote(PaperQuote.hnca, "Using a softmax unit at the output, we can still maintain the property that the time required for the backward pass is on the same order as the time required for the forward pass.")
+
     public var designs: [SubClaimDesign] {
         let units = HNCAProblems.fixedMonteCarloProblems(claim: id).reduce(0) { $0 + ($1.oracle.network.hidden.last?.unitCount ?? 0) }
         return [
             .exact("Eq. 2 posterior from the softmax messages", estimand: "max |p q_on / (p q_on + (1 - p) q_off) - P(Φ = on | mb(Φ)) by enumeration| over every configuration and last-layer unit of the random networks",
-                   tolerance: 1e-10, source: "rounding of enumerated probabilities", sampleSize: HNCAProblems.sizes, unit: "networks"),
+                   tolerance: 1e-10, source: "rounding of enumerated probabilities", sampleSize: HNCAProblems.sizes, unit: "networks").quoted(Self.eq2Quote),
             SubClaimDesign("Monte Carlo calibration", layer: .monteCarlo,
                            estimand: "mean over draws of 1{Φ = on} - P(on | mb) from the messages, for each of \(units) last-layer units of 3 fixed networks",
                            claimed: .equivalent, sesoi: Self.margin,
                            sesoiSource: "fixed: 0.02 in probability (a message error that moves the posterior by 2 points is a bug worth catching)",
                            alphaShare: 1, count: units, method: .t, planningSD: 0.5,
-                           sampleSize: Self.draws, unit: "draws"),
+                           sampleSize: Self.draws, unit: "draws").quoted(Self.eq2Quote),
             .exact("fast messages = Appendix D formula = recomputation", estimand: "max |Δ log q| between the two-gemm messages, the per-edge formula and the from-scratch recomputation on layers of 50 and 120 units",
-                   tolerance: 1e-10, source: "rounding in log probability", sampleSize: PerScale(4), unit: "layers"),
+                   tolerance: 1e-10, source: "rounding in log probability", sampleSize: PerScale(4), unit: "layers").quoted(Self.messageQuote),
             .exact("output trained by REINFORCE", estimand: "max difference of the output layer's exact mean and variance under HNCA and REINFORCE (60 networks)",
-                   tolerance: 1e-14, source: "rounding (the same code path)", sampleSize: PerScale(smoke: 40, quick: 60, paper: 60), unit: "networks"),
+                   tolerance: 1e-14, source: "rounding (the same code path)", sampleSize: PerScale(smoke: 40, quick: 60, paper: 60), unit: "networks").quoted(Self.reinforceQuote),
             .exact("cost O(|pa| N)", layer: .cost, estimand: "fitted exponents a, b of operations per example ∝ |pa|^a N^b (log-log least squares over |pa| ∈ {25, 100, 400}, N ∈ {2, 10, 40})",
                    reference: 1, tolerance: Self.exponentTolerance,
                    source: "Appendix D: O(|pa| N), exponent 1 in each; tolerance for fixed per-example overheads (a quadratic recomputation gives 2)",
-                   sampleSize: PerScale(9), unit: "(|pa|, N) pairs"),
+                   sampleSize: PerScale(9), unit: "(|pa|, N) pairs").quoted(Self.costQuote),
         ]
     }
 
@@ -203,6 +211,7 @@ public struct HNCASoftmaxOutput: SingleRunClaim {
                 "Messages: efficient = two gemms with cached exp(±gap W) (Appendix D's logsumexp over actions for all parents at once), checked against the per-edge formula and from-scratch recomputation",
                 "Monte Carlo: \(Self.draws[scale: context.scale.rawValue]) draws on \(mc.count) fixed networks (drawn once from seed 1, part of the design); residual 1{Φ = on} - P(on | mb) per last-layer unit, TOST margin ±\(fmt(Self.margin)) (fixed), family alpha \(fmt(Registry.familyAlpha)) split equally over the units; planning sd 0.5 (the largest sd a 0/1 residual can have)",
                 "Cost: OperationCount of the message pass for batch \(batch), |pa| ∈ {25, 100, 400}, N ∈ {2, 10, 40}",
+                "quick is a valid scale (as are smoke and paper): exact enumeration, Monte Carlo and counted operations of the softmax output unit's own messages on random networks; nothing is reduced but the number of networks and draws",
             ],
             checks: real.checks + [formula, reinforce, cost],
             negativeControls: [

@@ -56,20 +56,28 @@ public struct HNCATheorem1: SingleRunClaim {
 
     public var designs: [SubClaimDesign] { designs(monteCarloPlan()) }
 
+    /// The paper's words the sub-claims test (CLAIMS.md rule 13): Theorem 1 for the exact check;
+    /// the abstract's "reduced variance" for the Monte Carlo line, which tests a reduction (the
+    /// SESOI of a tenth is the suite's: the paper gives no size); Section 2.1's statement of
+    /// Appendix H (not in our copy) for f-HNCA.
+    static let theoremQuote = PaperQuote(PaperQuote.hnca, #"Theorem 1. $\mathbb{V}(\hat{G}_\Phi^{\text{HNCA}}) \leq \mathbb{V}(\hat{G}_\Phi^{\text{RE}})$, where $\mathbb{V}(\vec{X})$ stand for the elementwise variance of random vector \vec{X} , and the inequality holds elementwise."#)
+    static let reducedQuote = PaperQuote(PaperQuote.hnca, "We prove that HNCA produces unbiased gradient estimates with reduced variance compared to the REINFORCE estimator")
+    static let appendixHQuote = PaperQuote(PaperQuote.hnca, #"In Appendix H, we extend Theorem 1 to apply to f -HNCA, showing that using $\hat{G}_\Phi^{f\text{-HNCA},i}$ results in a variance reduced estimator for $\mathbb{E} \left[\frac{\partial \log(\pi_\Phi(\Phi | \text{pa}(\Phi)))}{\partial \theta_\Phi} f^i \right]$ compared to REINFORCE."#)
+
     func designs(_ mc: MonteCarloPlan) -> [SubClaimDesign] {
         [
             .exact("exact variances", estimand: "number of (network, parameter) pairs with Var(HNCA) > Var(REINFORCE) + 1e-12 + 1e-9 Var(REINFORCE), by enumeration",
                    reference: 0, tolerance: 0, source: "Theorem 1 admits no violation; the tolerance inside the count covers rounding only",
-                   sampleSize: HNCAProblems.sizes, unit: "networks"),
+                   sampleSize: HNCAProblems.sizes, unit: "networks").quoted(Self.theoremQuote),
             SubClaimDesign("Monte Carlo, common random numbers", layer: .monteCarlo,
                            estimand: "mean over draws of (|HNCA - g*|² - |REINFORCE - g*|²) / T over the hidden parameters, T = REINFORCE's exact total hidden variance; one interval per fixed network (\(mc.problems.count))",
                            claimed: .less, sesoi: Self.sesoi,
                            sesoiSource: "fixed: HNCA removes at least a tenth of REINFORCE's variance (the theorem gives no size; a smaller reduction would not be worth the messages)",
                            alphaShare: 1, count: mc.problems.count, method: .t, planningSD: mc.exactSD.max() ?? .nan,
-                           sampleSize: Self.draws, unit: "draws"),
+                           sampleSize: Self.draws, unit: "draws").quoted(Self.reducedQuote),
             .exact("Appendix H (f-HNCA) exact variances", estimand: "number of (network, component, parameter) triples with Var(f-HNCA_i) > Var(REINFORCE_i) + 1e-12 + 1e-9 Var(REINFORCE_i), by enumeration",
                    reference: 0, tolerance: 0, source: "Appendix H admits no violation; rounding tolerance inside the count",
-                   sampleSize: KnownFunctionProblems.sizes, unit: "networks"),
+                   sampleSize: KnownFunctionProblems.sizes, unit: "networks").quoted(Self.appendixHQuote),
         ]
     }
 
@@ -213,6 +221,7 @@ public struct HNCATheorem1: SingleRunClaim {
                 "Exact variances by enumeration, accumulated about a shift at the mean (Σ p (g - K)², precise to rounding); output-layer parameters use REINFORCE in both estimators, so their ratio is exactly 1 and they are excluded from the distribution",
                 "Monte Carlo: \(Self.draws[scale: context.scale.rawValue]) forward passes per network on \(mc.problems.count) fixed networks (drawn once from seed 1, part of the design); HNCA and REINFORCE computed on the same pass (common random numbers); D = |HNCA - g*|² - |RE - g*|² summed over hidden parameters, divided by REINFORCE's exact total hidden variance T; exact E[D/T] on these networks: \(mc.exactMean.map { fmt($0, 3) }.joined(separator: ", "))",
                 "Appendix H: \(fNets.count) random known-function networks (as in hnca.unbiased), per component f^i: f-HNCA_i vs REINFORCE_i (units trained on the components they are ancestors of)",
+                "quick is a valid scale (as are smoke and paper): exact variances and a Monte Carlo variance comparison of the paper's estimators on random networks; nothing is reduced but the number of networks and draws",
                 "Family alpha \(fmt(Registry.familyAlpha)) for this claim, all of it to the Monte Carlo line, split equally over its \(mc.problems.count) intervals; SESOI \(fmt(Self.sesoi)) of T (fixed); planning sd = the largest exact sd of D/T by enumeration (\(fmt(mc.exactSD.max() ?? .nan, 3)))",
             ],
             checks: real.checks + [fReal.check],

@@ -72,29 +72,35 @@ public struct HNCAUnbiased: SingleRunClaim {
 
     public var designs: [SubClaimDesign] { designs(monteCarloPlan(), functionPlan()) }
 
+    /// The paper's words the sub-claims test (CLAIMS.md rule 13). The finite-difference oracle
+    /// check supports Eq. 3's reference gradient and carries its quote.
+    static let eq3Quote = PaperQuote(PaperQuote.hnca, #"we get that the following is an unbiased estimator of $\frac{\partial \mathbb{E}[R]}{\partial \theta_\Phi}$"#)
+    static let reinforceQuote = PaperQuote(PaperQuote.hnca, #"It is well known that \hat{G}_Φ^{RE} is an unbiased estimator of $\frac{\partial \mathbb{E}[R]}{\partial \theta_\Phi}$ (see Appendix A for a proof)."#)
+    static let eq6Quote = PaperQuote(PaperQuote.hnca, #"By linearity of expectation, we can define unbiased estimators for each $\frac{\partial \mathbb{E}[f^i]}{\partial \theta_\Phi}$ separately and sum over i to get an unbiased estimator of the full gradient."#)
+
     func designs(_ mc: MonteCarloPlan, _ f: FunctionPlan) -> [SubClaimDesign] {
         [
             .exact("oracle vs finite differences", estimand: "max |∇E[R] by enumeration - central finite differences (h = 1e-5) of the enumerated E[R]| over networks",
                    tolerance: Self.finiteDifferenceTolerance, source: "O(h^2) truncation and rounding of the finite differences",
-                   sampleSize: Self.finiteDifferenceNetworks, unit: "networks"),
+                   sampleSize: Self.finiteDifferenceNetworks, unit: "networks").quoted(Self.eq3Quote),
             .exact("REINFORCE exact mean", estimand: "max |E[REINFORCE] - ∇E[R]| by enumeration over every parameter of the random networks",
-                   tolerance: Self.exactTolerance, source: "rounding of enumerated sums", sampleSize: Self.networks, unit: "networks"),
+                   tolerance: Self.exactTolerance, source: "rounding of enumerated sums", sampleSize: Self.networks, unit: "networks").quoted(Self.reinforceQuote),
             .exact("exact mean (Eq. 3)", estimand: "max |E[Ĝ_HNCA] - ∇E[R]| by enumeration over every parameter of the random networks",
-                   tolerance: Self.exactTolerance, source: "rounding of enumerated sums", sampleSize: Self.networks, unit: "networks"),
+                   tolerance: Self.exactTolerance, source: "rounding of enumerated sums", sampleSize: Self.networks, unit: "networks").quoted(Self.eq3Quote),
             SubClaimDesign("Monte Carlo mean", layer: .monteCarlo,
                            estimand: "(mean of HNCA's g_c over independent draws - exact ∂E[R]/∂θ_c) / margin_c, for each of \(mc.count) coordinates of \(mc.problems.count) fixed networks",
                            claimed: .equivalent, sesoi: 1,
                            sesoiSource: "margin_c = max(10% of |∂E[R]/∂θ_c|, 5% of the network's |∇E[R]|) (the estimand is in units of margin_c)",
                            alphaShare: 0.5, count: mc.count, method: .t, planningSD: mc.planningSD,
-                           sampleSize: Self.draws, unit: "draws"),
+                           sampleSize: Self.draws, unit: "draws").quoted(Self.eq3Quote),
             .exact("f-HNCA exact mean (Eq. 6)", estimand: "max |E[Ĝ_f-HNCA] - ∇E[f]| by enumeration over every parameter of the random known-function networks",
-                   tolerance: Self.exactTolerance, source: "rounding of enumerated sums", sampleSize: Self.knownFunctionNetworks, unit: "networks"),
+                   tolerance: Self.exactTolerance, source: "rounding of enumerated sums", sampleSize: Self.knownFunctionNetworks, unit: "networks").quoted(Self.eq6Quote),
             SubClaimDesign("f-HNCA Monte Carlo mean", layer: .monteCarlo,
                            estimand: "(mean of f-HNCA's g_k over independent draws - exact ∂E[f]/∂θ_k) / margin_k, for each of \(f.coordinates.count) coordinates of a fixed [3, 3, 2] known-function network",
                            claimed: .equivalent, sesoi: 1,
                            sesoiSource: "margin_k = max(10% of |∂E[f]/∂θ_k|, 5% of |∇E[f]|) (the estimand is in units of margin_k)",
                            alphaShare: 0.5, count: f.coordinates.count, method: .t, planningSD: f.planningSD,
-                           sampleSize: Self.draws, unit: "draws"),
+                           sampleSize: Self.draws, unit: "draws").quoted(Self.eq6Quote),
         ]
     }
 
@@ -254,6 +260,7 @@ public struct HNCAUnbiased: SingleRunClaim {
                 "f-HNCA (Eq. 6): \(fNets.count) random known-function networks (depth 1-3, widths 1-4, both encodings), f = Σ_k log σ(u_k·φ_k + w_k·φ_(k+1) + c_k) (components directly connected, mediated, or both, as in Figure 2); Monte Carlo on one fixed [3, 3, 2] {0,1} network (\(fPlan.coordinates.count) coordinates), same margins",
                 "Family alpha \(fmt(Registry.familyAlpha)) for this claim, half to each Monte Carlo sub-claim, split equally over its intervals (per-interval alpha \(fmt(mcDesign.alpha(familyAlpha: Registry.familyAlpha), 3)) for the bandit networks); planning sds are the worst coordinate's exact sd / margin by enumeration (\(fmt(mc.planningSD, 3)) and \(fmt(fPlan.planningSD, 3)))",
                 "Mutants run through the same exact and Monte Carlo checks on their own streams",
+                "quick is a valid scale (as are smoke and paper): exact enumeration and Monte Carlo of the paper's estimators (Eq. 3, Eq. 6) on random networks; nothing is reduced but the number of networks and draws",
             ],
             checks: oracleChecks + real.checks + fReal,
             negativeControls: controls,

@@ -86,16 +86,22 @@ public struct LectureControlVariates: SingleRunClaim {
     /// Equivalence margin of the factor at a*: 10% of the exact Var(g_a*) = (1 - rho^2) Var(g).
     static let factorFraction = 0.1
 
+    /// The lecture's words the sub-claims test (CLAIMS.md rule 13), from the "Control Variates"
+    /// slide. The factor 1 - ρ² at a* and the increase under negative correlation are CLAIMS.md's
+    /// additions, stated in neither the lecture nor the RELAX draft: those sub-claims carry no quote.
+    static let biasQuote = PaperQuote(PaperQuote.lecture, "Does not change bias")
+    static let reduceQuote = PaperQuote(PaperQuote.lecture, "Variance is reduced if corr(g, c) > 0")
+
     public var designs: [SubClaimDesign] {
         let m = exactModel
         let n = Self.sampleSizes
         return [
             .exact("exact: no change of mean", estimand: "max(|E[g_new] - dE[f]/dmu| over the 4 estimators, |E[c] - f'(mu)|) by 512-node quadrature",
-                   tolerance: 1e-10, source: "quadrature and rounding error of a degree-6 polynomial integrand (observed ~1e-15)"),
+                   tolerance: 1e-10, source: "quadrature and rounding error of a degree-6 polynomial integrand (observed ~1e-15)").quoted(Self.biasQuote),
             .exact("exact: factor 1 - ρ² at a*", estimand: "|Var(g - a*(c - E c)) / Var(g) - (1 - ρ²)|, both sides by quadrature",
                    tolerance: 1e-9, source: "rounding of the quadrature moments"),
             .exact("exact: corr > 0 with a = 1 reduces variance", estimand: "Var(g - (c - E c)) / Var(g) by quadrature", claimed: .less,
-                   reference: 1 - Self.orderingFraction, source: "SESOI: a reduction of at least 10% of Var(g)"),
+                   reference: 1 - Self.orderingFraction, source: "SESOI: a reduction of at least 10% of Var(g)").quoted(Self.reduceQuote),
             .exact("exact: negative correlation with a = 1 increases variance", estimand: "Var(g + (c - E c)) / Var(g) by quadrature", claimed: .greater,
                    reference: 1 + Self.orderingFraction, source: "SESOI: an increase of at least 10% of Var(g)"),
             SubClaimDesign("Monte Carlo means", layer: .monteCarlo,
@@ -103,12 +109,12 @@ public struct LectureControlVariates: SingleRunClaim {
                            claimed: .equivalent, sesoi: Self.meanFraction * abs(m.gradient),
                            sesoiSource: "5% of the exact gradient \(fmt(m.gradient))",
                            alphaShare: 0.4, count: 4, method: .t, planningSD: m.estimators.variance.max()!.squareRoot(),
-                           sampleSize: n, unit: "draws"),
+                           sampleSize: n, unit: "draws").quoted(Self.biasQuote),
             SubClaimDesign("positive correlation reduces variance (a = 1)", layer: .monteCarlo,
                            estimand: "mean of (g - g*)^2 - (g_a=1 - g*)^2 on common eps (= Var(g) - Var(g_a=1))",
                            claimed: .greater, sesoi: Self.orderingFraction * m.varG,
                            sesoiSource: "10% of the exact Var(g) = \(fmt(m.varG, 4))",
-                           alphaShare: 0.2, method: .t, planningSD: m.sdReduce, sampleSize: n, unit: "draws"),
+                           alphaShare: 0.2, method: .t, planningSD: m.sdReduce, sampleSize: n, unit: "draws").quoted(Self.reduceQuote),
             SubClaimDesign("negative correlation with a = 1 increases variance", layer: .monteCarlo,
                            estimand: "mean of (g_-c - g*)^2 - (g - g*)^2 on common eps (= Var(g_-c) - Var(g))",
                            claimed: .greater, sesoi: Self.orderingFraction * m.varG,
@@ -241,6 +247,7 @@ public struct LectureControlVariates: SingleRunClaim {
                 "z = μ + σ ε ~ N(\(fmt(q.mu)), \(fmt(q.sigma))²); g = z² ε / σ (REINFORCE for ∂/∂μ E[z²] = 2μ = \(fmt(exactGradient, 6)))",
                 "Control variate c = (f(μ) + f'(μ)(z - μ)) ε / σ, E[c] = f'(μ) = \(fmt(controlMean, 6)); negated control -c; exact moments by 512-node Gauss-Legendre quadrature",
                 "\(n) draws of ε shared by all four estimators (common random numbers); the mutant runs on its own stream; the A/A controls on two further independent streams",
+                "quick is a valid scale (as are smoke and paper): the lecture sets no experiment, and every scale computes the controlled estimators' own means and variances (quadrature, then Monte Carlo on the same Gaussian); scales differ only in the number of draws",
                 "Family alpha \(fmt(family)) for this claim: 0.4 to the four mean intervals (0.1 each), 0.2 to each of the three paired comparisons; SESOIs and margins fixed from exact values (see the design table), planning sds by quadrature; at this scale the Monte Carlo designs are " + (plans.allSatisfy(\.decidable) ? "decidable" : "not all decidable (INCONCLUSIVE by design)"),
             ],
             checks: real.checks,

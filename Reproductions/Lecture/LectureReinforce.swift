@@ -37,6 +37,13 @@ public struct LectureReinforce: SingleRunClaim {
     /// reach; the exact layer decides it).
     func margin(_ i: Int) -> Double { max(0.1 * abs(exactGradient[i]), 0.05 * signal.squareRoot()) }
 
+    /// The lecture's words each sub-claim tests (CLAIMS.md rule 13): the REINFORCE slide's bullets.
+    static let unbiasedQuote = PaperQuote(PaperQuote.lecture, """
+        Unbiased
+        - Has few requirements
+        """)
+    static let varianceQuote = PaperQuote(PaperQuote.lecture, "Suffers from high variance")
+
     /// Pre-registered sub-claims. Planning sds are the estimator's exact sds (enumeration of the
     /// model, no sampled data).
     public var designs: [SubClaimDesign] {
@@ -44,23 +51,23 @@ public struct LectureReinforce: SingleRunClaim {
         let exactExcess = ExactMoments(distribution) { [excess(estimate($0, mutant: false))] }
         return [
             .exact("exact mean", estimand: "max_i |E[g_i] - dE[f]/da_i| by enumeration of all 2^3 samples",
-                   tolerance: 1e-12, source: "rounding of 8 double-precision terms"),
+                   tolerance: 1e-12, source: "rounding of 8 double-precision terms").quoted(Self.unbiasedQuote),
             .exact("exact variance", estimand: "tr Var(g) / |∇E[f]|^2 by enumeration", claimed: .greater, reference: 1,
-                   source: "the lecture: the noise outweighs the signal"),
+                   source: "the lecture: the noise outweighs the signal").quoted(Self.varianceQuote),
         ] + logits.indices.map { i in
             SubClaimDesign("Monte Carlo mean g\(i + 1)", layer: .monteCarlo,
                            estimand: "mean of g_\(i + 1) - exact dE[f]/da_\(i + 1) over independent draws",
                            claimed: .equivalent, sesoi: margin(i),
                            sesoiSource: "10% of |dE[f]/da_\(i + 1)| = \(fmt(0.1 * abs(exactGradient[i]), 3)), floor 5% of |∇E[f]| = \(fmt(0.05 * signal.squareRoot(), 3))",
                            alphaShare: 0.2, method: .t, planningSD: exact.variance[i].squareRoot(),
-                           sampleSize: Self.sampleSizes, unit: "draws")
+                           sampleSize: Self.sampleSizes, unit: "draws").quoted(Self.unbiasedQuote)
         } + [
             SubClaimDesign("high variance", layer: .monteCarlo,
                            estimand: "mean of |g - g*|^2 - |g*|^2 over independent draws (> 0: noise outweighs signal)",
                            claimed: .greater, sesoi: signal,
                            sesoiSource: "|g*|^2: noise at least twice the signal, i.e. tr Var(g) >= 2 |g*|^2",
                            alphaShare: 0.4, method: .t, planningSD: exactExcess.variance[0].squareRoot(),
-                           sampleSize: Self.sampleSizes, unit: "draws"),
+                           sampleSize: Self.sampleSizes, unit: "draws").quoted(Self.varianceQuote),
         ]
     }
 
@@ -143,7 +150,8 @@ public struct LectureReinforce: SingleRunClaim {
                 "b_i ~ Bern(sigmoid(a_i)), a = (0, 0.5, -1); f(b) = Σ (b_i - t_i)^2, t = (0.499, 0.45, 0.2)",
                 "\(n) independent REINFORCE samples (no baseline); the mutant uses the same number of samples from its own stream",
                 "Exact gradient in closed form sigmoid'(a)(1 - 2t); enumeration agrees to \(fmt(oracleError, 2))",
-                "Family alpha \(fmt(family)) for this claim (1e-3 over \(Registry.claims.count) claims), split over the four Monte Carlo intervals by the design's shares; planning sds are the estimator's exact sds by enumeration",
+                "Family alpha \(fmt(family)) for this claim (1e-3 over \(Registry.catalogueSize) claims of the catalogue), split over the four Monte Carlo intervals by the design's shares; planning sds are the estimator's exact sds by enumeration",
+                "quick is a valid scale (as are smoke and paper): the lecture sets no experiment, and every scale computes the estimator's own mean and variance (exact enumeration, then Monte Carlo of the same fixed toy); scales differ only in the number of draws",
             ],
             checks: real.checks,
             negativeControls: [NegativeControl(name: "score at a = 0", bug: "uses b - 1/2 as the score (the derivative of log p at a = 0) for every coordinate", checks: mutant.checks)],

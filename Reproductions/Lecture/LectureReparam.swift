@@ -93,6 +93,14 @@ public struct LectureReparam: SingleRunClaim {
             })
     }
 
+    /// The lecture's words the sub-claims test (CLAIMS.md rule 13): two bullets of the
+    /// reparameterization slide, "Lower variance empirically" (than REINFORCE, the slide before)
+    /// and "Unbiased".
+    static let quote = PaperQuote(PaperQuote.lecture, """
+        Lower variance empirically
+        - Unbiased
+        """)
+
     public var designs: [SubClaimDesign] {
         let m = exactModel
         let fs = Self.functions
@@ -122,7 +130,7 @@ public struct LectureReparam: SingleRunClaim {
                                        alphaShare: 0.4 / Double(fs.count), method: .t, planningSD: m.differenceSD[k],
                                        sampleSize: Self.sampleSizes, unit: "draws"))
         }
-        return list
+        return list.map { $0.quoted(Self.quote) }
     }
 
     struct Outcome {
@@ -242,6 +250,7 @@ public struct LectureReparam: SingleRunClaim {
                 "\(n) draws of ε per f, shared by both estimators (common random numbers); the mutant runs on its own stream; the A/A controls (REINFORCE against itself) on further independent streams",
                 "Family alpha \(fmt(family)) for this claim: 0.6 over the 8 reparameterisation mean intervals (margin 10% of the exact coordinate, floor 5% of |∇E f|), 0.4 over the 4 paired variance orderings (SESOI 50% of REINFORCE's exact tr Var); planning sds by quadrature; at this scale the Monte Carlo designs are " + (plans.allSatisfy(\.decidable) ? "decidable" : "not all decidable (INCONCLUSIVE by design)"),
                 "REINFORCE's unbiasedness is checked here only exactly (it is lecture.reinforce's claim); its Monte Carlo means are in the table",
+                "quick is a valid scale (as are smoke and paper): the lecture sets no experiment, and every scale computes the two estimators' own means and variances (quadrature, then Monte Carlo on the same Gaussian and f); scales differ only in the number of draws",
             ],
             checks: real.checks,
             negativeControls: [NegativeControl(name: "σ chain factor for log σ",

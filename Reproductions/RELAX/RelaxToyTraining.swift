@@ -15,13 +15,17 @@ public enum RelaxToyMethod: String, Codable, CaseIterable, Sendable {
     case relaxIndependentV = "relax-independent-v"
     /// Mutant: RELAX whose surrogate ascends the variance (a sign error in the phi update).
     case relaxVarianceAscent = "relax-variance-ascent"
+    /// A mutant: RELAX whose surrogate is never updated (the phi step forgotten), so its learned
+    /// relaxation stays at its initial value c = 0 (the output scale starts at 0).
+    case relaxFrozenSurrogate = "relax-frozen-surrogate"
     public var label: String {
         switch self {
         case .reinforce: "REINFORCE"; case .rebar: "REBAR"; case .relax: "RELAX"
         case .relaxIndependentV: "RELAX (paper's independent v)"; case .relaxVarianceAscent: "RELAX (variance ascent)"
+        case .relaxFrozenSurrogate: "RELAX (surrogate never updated)"
         }
     }
-    var isRelax: Bool { self == .relax || self == .relaxIndependentV || self == .relaxVarianceAscent }
+    var isRelax: Bool { self == .relax || self == .relaxIndependentV || self == .relaxVarianceAscent || self == .relaxFrozenSurrogate }
     /// How z~ ~ p(z | b) is drawn. The released code evaluates z~ = z in value, with the
     /// derivative along the conditional path (v = the conditional noise that reproduces z); the
     /// paper's text draws an independent v. Both are unbiased; the released one is the default.
@@ -106,7 +110,7 @@ enum RelaxToy {
             return GradientEstimate(gradient: Reinforce.estimate(IndependentBernoulli(logits: [a]), sample: s.b, value: f.value(s.b)))
         case .rebar:
             return Rebar.estimate(f, sample: s, controlVariate: rebar!, varianceGradient: varianceGradient)
-        case .relax, .relaxIndependentV, .relaxVarianceAscent:
+        case .relax, .relaxIndependentV, .relaxVarianceAscent, .relaxFrozenSurrogate:
             return Relax.estimate(value: f.value(s.b), sample: s, surrogate: relax!, varianceGradient: varianceGradient)
         }
     }
@@ -149,7 +153,7 @@ enum RelaxToy {
             let est = estimate(method: method, a: a, u: u, v: v, f: f, rebar: rebar, relax: relax, varianceGradient: method != .reinforce)
             guard est.gradient.allSatisfy(\.isFinite) else { throw ClaimError.nonFinite("\(method.label) gradient at step \(step)") }
             if !fixedLogit { var logit = [a]; adamA.update(&logit, gradient: est.gradient); a = logit[0] }
-            if method != .reinforce {
+            if method != .reinforce && method != .relaxFrozenSurrogate {
                 let dVar = est.squaredNormGradient
                 guard dVar.allSatisfy(\.isFinite) else { throw ClaimError.nonFinite("\(method.label) variance gradient at step \(step)") }
                 // The mutant climbs the variance instead of descending it.

@@ -11,7 +11,7 @@ public struct DesignTable: Sendable, Equatable {
         "claim", "sub-claim", "layer", "claimed", "reference", "SESOI/margin", "alpha share", "intervals",
         "alpha per interval", "interval", "planning sd", "unit", "n smoke", "n quick", "n paper",
         "smoke P(REP|holds)/P(NOT|fails)", "quick P(REP|holds)/P(NOT|fails)", "paper P(REP|holds)/P(NOT|fails)",
-        "estimand", "SESOI source",
+        "estimand", "SESOI source", "valid scales", "quote",
     ]
     public var rows: [[String]]
 
@@ -32,7 +32,8 @@ public struct DesignTable: Sendable, Equatable {
                     d.planningSD.isNaN ? "-" : Self.number(d.planningSD), d.unit,
                     "\(d.sampleSize.smoke)", "\(d.sampleSize.quick)", "\(d.sampleSize.paper)",
                     probs(plans[0]), probs(plans[1]), probs(plans[2]),
-                    d.estimand, d.sesoiSource,
+                    d.estimand, d.sesoiSource, d.validScales.joined(separator: ","),
+                    d.quote?.cited ?? "-",
                 ].map(Self.clean)
             }
         }

@@ -19,6 +19,10 @@ public struct Check: Codable, Sendable {
     public var estimates: [IntervalEstimate]
     /// The design's planning numbers at the scale that ran.
     public var plan: DesignPlan?
+    /// True when the scale that ran is not one at which the design's estimand is the paper's
+    /// (CLAIMS.md, rule 14): the verdict is a proxy, kept so that CI catches regressions, never
+    /// shown as the paper's. Nil (older results, exact checks): not a proxy.
+    public var proxy: Bool?
 
     public init(name: String, assertion: String, verdict: Verdict, detail: String, tests: [TestResult] = [],
                 needed: String? = nil, subClaim: SubClaimDesign? = nil,
@@ -59,8 +63,10 @@ public struct Check: Codable, Sendable {
             if let n = observed.neededSampleSize(alpha: alpha) { needed = "about \(n) \(design.unit) at the observed sd \(fmt(sd, 3))" }
         }
         let text = detail ?? estimates.map { Check.describe($0, design: design) }.joined(separator: "; ")
-        return Check(name: design.name, assertion: assertion, verdict: verdict, detail: text, tests: supporting,
-                     needed: needed, subClaim: design, estimates: estimates, plan: plan)
+        var check = Check(name: design.name, assertion: assertion, verdict: verdict, detail: text, tests: supporting,
+                          needed: needed, subClaim: design, estimates: estimates, plan: plan)
+        check.proxy = !design.isValid(at: scale.rawValue)
+        return check
     }
 
     /// A deterministic check under an exact design: value(s) within the design's tolerance.
@@ -237,6 +243,17 @@ public struct Evidence: Codable, Sendable {
     }
 
     public var verdict: Verdict { errorReason == nil ? Verdict.all(checks.map(\.verdict)) : .error }
+
+    /// Whether this verdict is a proxy (CLAIMS.md, rule 14): some sub-claim ran at a scale where
+    /// its estimand is not the paper's.
+    public var isProxy: Bool { checks.contains { $0.proxy == true } }
+    /// The sub-claims that ran as proxies.
+    public var proxyChecks: [Check] { checks.filter { $0.proxy == true } }
+    /// The scales at which every sub-claim's estimand is the paper's (where the claim's verdict
+    /// is valid), in scale order.
+    public var validScales: [Scale] {
+        Scale.allCases.filter { s in checks.allSatisfy { $0.subClaim?.isValid(at: s.rawValue) ?? true } }
+    }
 
     /// Why the verdict is ERROR, when it is.
     public var errorReason: String? {

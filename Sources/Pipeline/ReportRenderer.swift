@@ -21,8 +21,10 @@ public struct ReportRenderer: Sendable {
         }
     }
 
-    /// Writes `<dir>/<id>.md` and its figures under `<dir>/figures/`.
-    public func render(_ info: Info, evidence: Evidence, meta: RunMeta) throws {
+    /// Writes `<dir>/<id>.md` and its figures under `<dir>/figures/`. `validScaleVerdict` is the
+    /// claim's verdict at the largest valid scale that has run (Markdown), or what running it costs;
+    /// a report whose own run is a proxy opens with it (CLAIMS.md, rule 14).
+    public func render(_ info: Info, evidence: Evidence, meta: RunMeta, validScaleVerdict: String? = nil) throws {
         let figDir = reportsDirectory.appendingPathComponent("figures")
         var figureFiles: [(Figure, String)] = []
         for f in evidence.figures {
@@ -30,8 +32,21 @@ public struct ReportRenderer: Sendable {
             figureFiles.append((f, "figures/" + file))
         }
         let v = evidence.verdict
-        var md = "# \(info.id): \(v.rawValue)\n\n"
-        md += "**Verdict: \(v.rawValue)** at scale `\(meta.scale.rawValue)`" + (meta.scale == .paper ? " (the paper's settings, with the sample sizes the designs need)" : " (reduced; not the paper's scale)") + ".\n\n"
+        let scaleName = meta.scale.rawValue
+        var md: String
+        if evidence.isProxy {
+            let validNames = evidence.validScales.map(\.rawValue)
+            md = "# \(info.id): \(scaleName) proxy \(v.rawValue)\n\n"
+            md += "**Verdict at a valid scale:** \(validScaleVerdict ?? "not run at a valid scale") (valid: \(validNames.isEmpty ? "no single scale" : validNames.map { "`\($0)`" }.joined(separator: ", "))).\n\n"
+            md += "**\(scaleName.prefix(1).uppercased() + scaleName.dropFirst()) proxy verdict: \(v.rawValue)** at scale `\(scaleName)`. A proxy, not the paper's verdict: "
+            md += evidence.proxyChecks.map(\.name).joined(separator: "; ")
+            md += " \(evidence.proxyChecks.count == 1 ? "measures" : "measure") the paper's estimand only at \(Set(evidence.proxyChecks.flatMap { $0.subClaim?.validScales ?? [] }).sorted().map { "`\($0)`" }.joined(separator: ", ")) scale. It is kept in `Expectations/\(scaleName).tsv` so that CI catches regressions.\n\n"
+        } else {
+            md = "# \(info.id): \(v.rawValue)\n\n"
+            md += "**Verdict: \(v.rawValue)** at scale `\(scaleName)`, a valid scale: every sub-claim's estimand here is the paper's"
+            md += meta.scale == .paper ? " (the paper's settings, with the sample sizes the designs need).\n\n"
+                : " (exact enumeration, Monte Carlo on the paper's own model, or the paper's own toy setting; which, per sub-claim: the setup below)" + (validScaleVerdict.map { "; at the largest valid scale run: \($0)" } ?? "") + ".\n\n"
+        }
         let undecidable = evidence.checks.filter { !$0.decidable }
         if !undecidable.isEmpty {
             md += "**Not decidable at this scale, by design:** " + undecidable.map { c in
@@ -45,11 +60,13 @@ public struct ReportRenderer: Sendable {
 
         md += "## Sub-claims\n\n"
         md += "Each verdict is read off the two-sided (1 - 2α) interval at the corrected α: REPRODUCED when it excludes the reference on the claimed side, NOT REPRODUCED when it excludes the smallest effect of interest (SESOI; for equivalence: lies wholly outside ±margin), INCONCLUSIVE otherwise.\n\n"
-        md += "| sub-claim | layer | asserts | verdict | estimate [interval] vs design | decidable here |\n|---|---|---|---|---|---|\n"
+        md += "| sub-claim | the paper's words | layer | asserts | verdict | estimate [interval] vs design | decidable here |\n|---|---|---|---|---|---|---|\n"
         for c in evidence.checks {
             var detail = c.detail
             if let n = c.needed { detail += "; \(n)" }
-            md += "| \(cell(c.name)) | \(c.layer?.rawValue ?? "") | \(cell(c.assertion)) | **\(c.verdict.rawValue)** | \(cell(detail)) | \(c.decidable ? "yes" : "**no**") |\n"
+            let quote = c.subClaim?.quote.map { "“\(PaperQuote.normalised($0.text))”" } ?? "-"
+            let shown = c.proxy == true ? "\(c.verdict.rawValue) (proxy)" : c.verdict.rawValue
+            md += "| \(cell(c.name)) | \(cell(quote)) | \(c.layer?.rawValue ?? "") | \(cell(c.assertion)) | **\(shown)** | \(cell(detail)) | \(c.decidable ? "yes" : "**no**") |\n"
         }
         md += "\n## Negative controls\n\n"
         md += "Each mutant is a plausible bug run through the same checks. It is killed only where a check that the real method passes (REPRODUCED) comes out NOT REPRODUCED for the mutant; a mutant that kills nothing, or a deciding layer with no mutant killed there, makes the claim ERROR.\n\n"
@@ -79,18 +96,18 @@ public struct ReportRenderer: Sendable {
         let designed = evidence.checks.filter { $0.subClaim != nil && $0.plan != nil }
         if !designed.isEmpty {
             md += "## Pre-registered design\n\n"
-            md += "Fixed in code before any data (`reproduce design \(info.id)`; committed in `Expectations/design.tsv`; changes in [the design log](\(sharedDocsPrefix)DESIGN-LOG.md#\(info.id.replacingOccurrences(of: ".", with: ""))). "
+            md += "Written in code and committed in `Expectations/design.tsv` (`reproduce design \(info.id)`); every change, and whether it was made before or after a first look at results, is in [the design log](\(sharedDocsPrefix)DESIGN-LOG.md#\(info.id.replacingOccurrences(of: ".", with: ""))). "
             md += "α is the per-interval alpha after the claim's weighted Bonferroni split of the family alpha. P(REP | holds) is the probability of REPRODUCED at the SESOI (no bias for equivalence); P(NOT | fails) of NOT REPRODUCED at no effect (a bias of twice the margin for equivalence); the two error rates are the false REPRODUCED rate where the claim just fails and the false NOT REPRODUCED rate where it just holds. Both probabilities >= 0.95 make the sub-claim decidable at this scale.\n\n"
-            md += "| sub-claim | estimand | claimed | SESOI / margin (source) | α | n | interval | P(REP \\| holds) | P(NOT \\| fails) | false REP | false NOT | decidable |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+            md += "| sub-claim | estimand | claimed | SESOI / margin (source) | α | n | interval | P(REP \\| holds) | P(NOT \\| fails) | false REP | false NOT | decidable | valid at |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
             for c in designed {
                 let d = c.subClaim!, p = c.plan!
-                md += "| \(cell(d.name)) | \(cell(d.estimand)) | \(d.claimed.rawValue) \(fmt(d.reference)) | \(fmt(d.sesoi)) (\(cell(d.sesoiSource))) | \(fmt(p.alpha, 3))\(d.count > 1 ? " x \(d.count)" : "") | \(p.n) \(d.unit) | \(d.method.rawValue) | \(fmt(p.reproducedWhenHolds, 3)) | \(fmt(p.notReproducedWhenFails, 3)) | \(fmt(p.falseReproduced, 2)) | \(fmt(p.falseNotReproduced, 2)) | \(p.decidable ? "yes" : "no") |\n"
+                md += "| \(cell(d.name)) | \(cell(d.estimand)) | \(d.claimed.rawValue) \(fmt(d.reference)) | \(fmt(d.sesoi)) (\(cell(d.sesoiSource))) | \(fmt(p.alpha, 3))\(d.count > 1 ? " x \(d.count)" : "") | \(p.n) \(d.unit) | \(d.method.rawValue) | \(fmt(p.reproducedWhenHolds, 3)) | \(fmt(p.notReproducedWhenFails, 3)) | \(fmt(p.falseReproduced, 2)) | \(fmt(p.falseNotReproduced, 2)) | \(p.decidable ? "yes" : "no") | \(d.validScales.joined(separator: ", ")) |\n"
             }
             md += "\n"
         }
 
         md += "## Setup\n\n"
-        md += "- Scale: `\(meta.scale.rawValue)`" + (meta.scale == .paper ? " (the paper's settings)" : " (reduced; not the paper's scale)") + "\n"
+        md += "- Scale: `\(meta.scale.rawValue)`" + (meta.scale == .paper ? " (the paper's settings)" : evidence.isProxy ? " (reduced; not the paper's scale: a proxy)" : " (valid for every sub-claim; see each design's valid scales)") + "\n"
         md += "- Master seed: \(meta.seed); random numbers: GSL mt19937, one stream per (seed, claim, unit)\n"
         md += "- Units run: \(meta.units); total run time: \(String(format: "%.1f", meta.seconds)) s\n"
         md += "- Data: \(meta.datasets.joined(separator: "; "))\n"
@@ -144,10 +161,16 @@ public struct ReportRenderer: Sendable {
         public var partial: String?
         /// The claim's verdict at the other committed scale (Markdown: a linked verdict, or how to run it).
         public var otherScale: String?
+        /// Whether this row's verdict is a proxy (CLAIMS.md, rule 14).
+        public var isProxy: Bool
+        /// The verdict at the largest valid scale that has run (Markdown), or the cost and command
+        /// of a valid run; nil: this row's own verdict is that.
+        public var validVerdict: String?
         public init(info: Info, verdict: Verdict, scale: Scale, killed: Bool, seconds: Double, checks: [Check] = [],
-                    partial: String? = nil, otherScale: String? = nil) {
+                    partial: String? = nil, otherScale: String? = nil, isProxy: Bool = false, validVerdict: String? = nil) {
             self.info = info; self.verdict = verdict; self.scale = scale; self.killed = killed; self.seconds = seconds
             self.checks = checks; self.partial = partial; self.otherScale = otherScale
+            self.isProxy = isProxy; self.validVerdict = validVerdict
         }
     }
 
@@ -159,33 +182,62 @@ public struct ReportRenderer: Sendable {
     }
 
     /// Writes `<dir>/README.md`: one row per claim.
-    public func renderIndex(_ rows: [IndexRow], pending: [Info], otherScale: OtherScaleColumn? = nil) throws {
+    public func renderIndex(_ rows: [IndexRow], pending: [Info], otherScale: OtherScaleColumn? = nil,
+                            withoutTarget: [(id: String, why: String)] = []) throws {
         let scaleName = rows.first?.scale.rawValue
         var md = scaleName == "paper" ? "# Reproduction reports at paper scale\n\n" : "# Reproduction reports\n\n"
         md += "One report per claim of `../shared/CLAIMS.md`, generated by `reproduce report` from stored results. "
         md += "Each sub-claim's verdict is read off an interval against a smallest effect of interest fixed in advance: REPRODUCED (the interval excludes no effect on the claimed side), NOT REPRODUCED (it excludes the smallest effect that would still be the claim, or an exact check failed), INCONCLUSIVE (neither, or not decidable at this scale by design), ERROR (the run failed, a mutant killed nothing the real method passes, a deciding layer had no kill, or an A/A control declared a winner). Designs: `Expectations/design.tsv`; changes: [DESIGN-LOG.md](\(sharedDocsPrefix)DESIGN-LOG.md); the tests' own error rates: [CALIBRATION.md](\(sharedDocsPrefix)CALIBRATION.md); the training steps' speed against their BLAS floor: [BENCH.md](\(sharedDocsPrefix)BENCH.md); every VAE gradient estimator on one model (a benchmark, no verdict): [ESTIMATORS.md](\(sharedDocsPrefix)ESTIMATORS.md).\n\n"
-        let counts = Dictionary(grouping: rows.filter { $0.partial == nil }, by: \.verdict).mapValues(\.count)
-        let unfinished = rows.filter { $0.partial != nil }.count
-        md += (Verdict.allCases.compactMap { v in counts[v].map { "\($0) \(v.rawValue)" } } + (unfinished > 0 ? ["\(unfinished) unfinished"] : [])).joined(separator: " · ") + "\n\n"
+        let finished = rows.filter { $0.partial == nil }
+        let counts = Dictionary(grouping: finished.filter { !$0.isProxy }, by: \.verdict).mapValues(\.count)
+        let unfinished = rows.count - finished.count
+        let proxies = finished.filter(\.isProxy)
+        let validRun = proxies.filter { $0.validVerdict?.hasPrefix("**") == true }.count
+        md += "At a valid scale: " + (Verdict.allCases.compactMap { v in counts[v].map { "\($0) \(v.rawValue)" } }
+            + (proxies.count - validRun > 0 ? ["\(proxies.count - validRun) not run at a valid scale"] : [])
+            + (validRun > 0 ? ["\(validRun) judged at a larger valid scale"] : [])
+            + (unfinished > 0 ? ["\(unfinished) unfinished"] : [])).joined(separator: " · ")
+        if !proxies.isEmpty {
+            md += ". \(scaleName ?? "") proxies (regression checks, not the papers' verdicts): " + Verdict.allCases.compactMap { v in
+                let k = proxies.filter { $0.verdict == v }.count
+                return k > 0 ? "\(k) \(v.rawValue)" : nil
+            }.joined(separator: " · ")
+        }
+        md += ".\n\n"
+        md += "A verdict is **valid** at a scale where every sub-claim's estimand is the paper's (CLAIMS.md, rule 14: exact and Monte Carlo checks, and toys run in the paper's own setting, are valid at every scale; training comparisons on MNIST only at paper scale). Elsewhere it is a **proxy**: computed and compared with the committed expectations so that CI catches regressions, never the paper's verdict.\n\n"
         let extra = otherScale.map { " \($0.header) |" } ?? ""
-        md += "| claim | paper | statement | scale | verdict |\(extra) negative control | runtime |\n|---|---|---|---|---|\(otherScale == nil ? "" : "---|")---|---|\n"
+        let proxyHeader = "\(scaleName ?? "this scale") proxy"
+        md += "| claim | paper | statement | verdict (valid scale) | \(proxyHeader) |\(extra) negative control | runtime |\n|---|---|---|---|---|\(otherScale == nil ? "" : "---|")---|---|\n"
         for r in rows {
             let other = otherScale.map { " \($0.cells[r.info.id] ?? "") |" } ?? ""
-            md += "| [\(r.info.id)](\(r.info.id).md) | \(cell(r.info.paper)) | \(cell(r.info.summary)) | \(r.scale.rawValue) | \(r.partial ?? "**\(r.verdict.rawValue)**") |\(other) \(r.partial != nil ? "not yet known" : r.killed ? "killed" : "survived") | \(String(format: "%.1f s", r.seconds)) |\n"
+            let valid: String, proxy: String
+            if let p = r.partial {
+                valid = p; proxy = "-"
+            } else if r.isProxy {
+                valid = r.validVerdict ?? "not run at a valid scale"; proxy = "\(r.verdict.rawValue) (proxy)"
+            } else {
+                let here = "**\(r.verdict.rawValue)** (\(r.scale.rawValue))"
+                valid = r.validVerdict.map { "\($0); \(here)" } ?? here; proxy = "- (valid here)"
+            }
+            md += "| [\(r.info.id)](\(r.info.id).md) | \(cell(r.info.paper)) | \(cell(r.info.summary)) | \(valid) | \(proxy) |\(other) \(r.partial != nil ? "not yet known" : r.killed ? "killed" : "survived") | \(String(format: "%.1f s", r.seconds)) |\n"
         }
         let designed = rows.flatMap { r in r.checks.map { (r.info.id, $0) } }
         if !designed.isEmpty {
             md += "\n## Every sub-claim\n\nSESOI / margin fixed in advance (`Expectations/design.tsv`, changes in [DESIGN-LOG.md](\(sharedDocsPrefix)DESIGN-LOG.md)); the interval is at level 1 - 2α; false REP / false NOT are the design's two error rates at this scale; calibration of the tests themselves: [CALIBRATION.md](\(sharedDocsPrefix)CALIBRATION.md).\n\n"
             md += "| claim | sub-claim | layer | claimed, SESOI / margin | estimate [interval] | false REP / false NOT | decidable here | verdict |\n|---|---|---|---|---|---|---|---|\n"
+            // Sub-claims that ran as proxies say so in the verdict cell.
             for (id, c) in designed {
                 let design = c.subClaim.map(\.sideText) ?? "legacy test (no design)"
                 let interval = c.estimates.map { e in e.interval.level >= 1 ? fmt(e.estimate) : "\(fmt(e.estimate)) [\(fmt(e.interval.lower)), \(fmt(e.interval.upper))]" }.joined(separator: "; ")
                 let rates = c.plan.map { "\(fmt($0.falseReproduced, 2)) / \(fmt($0.falseNotReproduced, 2))" } ?? ""
-                md += "| \(id) | \(cell(c.name)) | \(c.layer?.rawValue ?? "") | \(cell(design)) | \(cell(interval.count > 160 ? String(interval.prefix(157)) + "..." : interval)) | \(rates) | \(c.decidable ? "yes" : "**no**") | \(c.verdict.rawValue) |\n"
+                md += "| \(id) | \(cell(c.name)) | \(c.layer?.rawValue ?? "") | \(cell(design)) | \(cell(interval.count > 160 ? String(interval.prefix(157)) + "..." : interval)) | \(rates) | \(c.decidable ? "yes" : "**no**") | \(c.verdict.rawValue)\(c.proxy == true ? " (proxy)" : "") |\n"
             }
         }
         if !pending.isEmpty {
             md += "\nNot yet run at this scale: " + pending.map { "`\($0.id)`" }.joined(separator: ", ") + "\n"
+        }
+        if !withoutTarget.isEmpty {
+            md += "\nIn the catalogue (`../shared/CLAIMS.md`) without a reproduction target yet (the alpha budget counts them): " + withoutTarget.map { "`\($0.id)` (\($0.why))" }.joined(separator: "; ") + "\n"
         }
         try AtomicFile.write(md, to: reportsDirectory.appendingPathComponent("README.md"))
     }

@@ -73,6 +73,27 @@ public struct SubClaimDesign: Codable, Sendable, Equatable {
     public var sampleSize: PerScale
     /// What one observation is: "seeds", "draws", "networks"...
     public var unit: String
+    /// The paper's words this sub-claim tests (CLAIMS.md, rule 13). Every sub-claim with a verdict
+    /// carries one, and a test checks that it is found verbatim in its paper.
+    public var quote: PaperQuote?
+    /// The scales at which the estimand is the paper's (CLAIMS.md, rule 14), when declared; see
+    /// `validScales` for the default.
+    public var validAt: [String]?
+
+    /// The scales at which this sub-claim's estimand is the paper's: a verdict anywhere else is a
+    /// proxy. Declared per design; by default exact, Monte Carlo and cost checks are valid at
+    /// every scale (they compute the paper's own quantity), training comparisons only at paper scale.
+    public var validScales: [String] { validAt ?? (layer == .training ? ["paper"] : ["smoke", "quick", "paper"]) }
+    /// Whether a verdict at `scale` is the paper's (not a proxy).
+    public func isValid(at scale: String) -> Bool { validScales.contains(scale) }
+
+    /// The same design anchored in a quote from the paper.
+    public func quoted(_ quote: PaperQuote) -> SubClaimDesign { var d = self; d.quote = quote; return d }
+    /// The same design with the scales at which its estimand is the paper's.
+    public func valid(at scales: [String]) -> SubClaimDesign {
+        precondition(!scales.isEmpty, "design \(name): a sub-claim needs at least one valid scale")
+        var d = self; d.validAt = scales; return d
+    }
 
     public init(_ name: String, layer: EvidenceLayer, estimand: String, claimed: Claimed, reference: Double = 0,
                 sesoi: Double, sesoiSource: String, alphaShare: Double, count: Int = 1, method: IntervalMethod,

@@ -73,7 +73,7 @@ struct Calibrate: ParsableCommand {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         let report = CalibrationReport(
             results: results, sensitivity: sensitivity,
-            alphaNames: [0.05: "", 0.01: "", family: "the family alpha, 1e-3 / \(Registry.claims.count) claims", family / 4: "a typical per-interval alpha"].filter { !$0.value.isEmpty },
+            alphaNames: [0.05: "", 0.01: "", family: "the family alpha, 1e-3 / \(Registry.catalogueSize) claims of the catalogue", family / 4: "a typical per-interval alpha"].filter { !$0.value.isEmpty },
             wallSeconds: seconds,
             command: "reproduce calibrate --replicates \(replicates) --seed \(seed) --catch-seeds \(catchSeeds)",
             revision: codeRevision())

@@ -36,7 +36,7 @@ struct Design: ParsableCommand {
         }
         if tsv { print(Registry.designTable(selected).serialized(), terminator: ""); return }
         let family = Registry.familyAlpha
-        print("Family alpha per claim: \(fmt(family)) (1e-3 over \(Registry.claims.count) claims); scale \(s.rawValue)")
+        print("Family alpha per claim: \(fmt(family)) (1e-3 over \(Registry.catalogueSize) claims of the catalogue); scale \(s.rawValue)")
         for c in selected {
             print("\n\(c.id)")
             if c.designs.isEmpty { print("  (no pre-registered designs)") }

@@ -35,6 +35,7 @@ struct Report: ParsableCommand {
         if let problem = AtomicFile.checkWritable(dir) { throw UsageError(message: "cannot write reports: \(problem)") }
         let runner = Runner(store: options.store, revision: codeRevision())
         let renderer = ReportRenderer(reportsDirectory: dir, sharedDocsPrefix: sharedDocsPrefix(dir))
+        let estimator = CostEstimator(stores: [runner.store])
         var rendered = 0
         for c in selected {
             guard hasAnyResult(c, runner.store, scale, seed) else { continue }
@@ -46,7 +47,8 @@ struct Report: ParsableCommand {
                 continue
             }
             let (evidence, meta) = runner.evidence(c, scale: scale, seed: seed)
-            try renderer.render(info(c), evidence: evidence, meta: meta)
+            try renderer.render(info(c), evidence: evidence, meta: meta,
+                                validScaleVerdict: validScaleVerdict(c, evidence, scale, reports: dir, estimator: estimator))
             rendered += 1
         }
         // The index always covers every claim that has a report at this scale and seed.
@@ -62,13 +64,14 @@ struct Report: ParsableCommand {
                 }
                 let (evidence, meta) = runner.evidence(c, scale: scale, seed: seed)
                 rows.append(.init(info: info(c), verdict: evidence.verdict, scale: scale,
-                                  killed: evidence.negativeControlsKilled, seconds: meta.seconds, checks: evidence.checks))
+                                  killed: evidence.negativeControlsKilled, seconds: meta.seconds, checks: evidence.checks,
+                                  isProxy: evidence.isProxy,
+                                  validVerdict: validScaleVerdict(c, evidence, scale, reports: dir, estimator: estimator)))
             } else {
                 pending.append(info(c))
             }
         }
-        try renderer.renderIndex(rows, pending: pending,
-                                 otherScale: otherScaleColumn(scale, reports: dir, estimator: CostEstimator(stores: [runner.store])))
+        try renderer.renderIndex(rows, pending: pending, otherScale: otherScaleColumn(scale, reports: dir), withoutTarget: Registry.pending)
         print("rendered \(rendered) reports and the index into \(dir.path)")
     }
 
@@ -81,39 +84,41 @@ struct Report: ParsableCommand {
         return !fm.fileExists(atPath: here) && fm.fileExists(atPath: parent) ? "../" : ""
     }
 
-    /// The index's column for the other committed scale. Quick: each claim's paper verdict as
-    /// committed in Expectations/paper.tsv, linked to Reports/paper/<id>.md, or what running it
-    /// would cost (estimated from this run's timing files) and the command. Paper: the quick verdict.
-    func otherScaleColumn(_ scale: Scale, reports dir: URL, estimator: CostEstimator) -> ReportRenderer.OtherScaleColumn? {
-        let fm = FileManager.default
-        switch scale {
-        case .quick:
-            let committed = (try? Expectations(contentsOf: URL(fileURLWithPath: "Expectations/paper.tsv")))?.verdicts ?? [:]
-            var cells: [String: String] = [:]
-            for c in Registry.claims {
-                let report = dir.appendingPathComponent("paper/\(c.id).md")
-                if let v = committed[c.id], fm.fileExists(atPath: report.path) {
-                    cells[c.id] = "[\(v.rawValue)](paper/\(c.id).md)"
-                } else {
-                    let e = estimator.estimate(c, at: .paper)
-                    let cost = e.isMeasured ? String(format: "%.3g core-hours", e.coreSeconds / 3600) : "cost not yet measured"
-                    cells[c.id] = "not run: \(cost), `reproduce submit --slurm \(c.id) --scale paper --out results`"
-                }
-            }
-            return .init(header: "paper verdict", cells: cells)
-        case .paper:
-            let committed = (try? Expectations(contentsOf: URL(fileURLWithPath: "Expectations/quick.tsv")))?.verdicts ?? [:]
-            let parent = dir.deletingLastPathComponent()
-            var cells: [String: String] = [:]
-            for c in Registry.claims {
-                guard let v = committed[c.id] else { cells[c.id] = "not run"; continue }
-                let linked = fm.fileExists(atPath: parent.appendingPathComponent("\(c.id).md").path)
-                cells[c.id] = linked ? "[\(v.rawValue)](../\(c.id).md)" : v.rawValue
-            }
-            return .init(header: "quick verdict", cells: cells)
-        case .smoke:
-            return nil
+    /// The claim's verdict at the largest valid scale that has run, when that is not this run
+    /// (CLAIMS.md, rule 14). From a quick run: the committed paper-scale verdict (Expectations/
+    /// paper.tsv, with its report in `paper/`) where paper scale is valid; else, when this run
+    /// is a proxy, what a valid run would cost (estimated from this run's timing files) and the
+    /// command. Nil when this run's own verdict is the one to show.
+    func validScaleVerdict(_ c: any Claim, _ evidence: Evidence, _ scale: Scale, reports dir: URL,
+                           estimator: CostEstimator) -> String? {
+        guard scale < .paper else { return nil }
+        let valid = evidence.validScales
+        let committed = (try? Expectations(contentsOf: URL(fileURLWithPath: "Expectations/paper.tsv")))?.verdicts ?? [:]
+        if valid.contains(.paper), let v = committed[c.id],
+           FileManager.default.fileExists(atPath: dir.appendingPathComponent("paper/\(c.id).md").path) {
+            return "**\(v.rawValue)** (paper, [report](paper/\(c.id).md))"
         }
+        guard evidence.isProxy else { return nil }
+        let e = estimator.estimate(c, at: .paper)
+        let cost = e.isMeasured ? String(format: "%.3g core-hours", e.coreSeconds / 3600) : "cost not yet measured"
+        return "not run at a valid scale: \(cost), `reproduce submit --slurm \(c.id) --scale paper --out results`"
+    }
+
+    /// The paper-scale index's column for the quick verdicts (committed in Expectations/quick.tsv),
+    /// linked to the quick reports. The quick index needs none: its valid-scale column shows the
+    /// paper verdicts.
+    func otherScaleColumn(_ scale: Scale, reports dir: URL) -> ReportRenderer.OtherScaleColumn? {
+        guard scale == .paper else { return nil }
+        let fm = FileManager.default
+        let committed = (try? Expectations(contentsOf: URL(fileURLWithPath: "Expectations/quick.tsv")))?.verdicts ?? [:]
+        let parent = dir.deletingLastPathComponent()
+        var cells: [String: String] = [:]
+        for c in Registry.claims {
+            guard let v = committed[c.id] else { cells[c.id] = "not run"; continue }
+            let linked = fm.fileExists(atPath: parent.appendingPathComponent("\(c.id).md").path)
+            cells[c.id] = linked ? "[\(v.rawValue)](../\(c.id).md)" : v.rawValue
+        }
+        return .init(header: "quick verdict (proxy where quick is not valid)", cells: cells)
     }
 }
 
