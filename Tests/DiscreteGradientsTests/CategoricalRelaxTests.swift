@@ -80,7 +80,7 @@ struct CategoricalRelaxTests {
                 let zk = theta[k] - log(e[0])
                 return [theta.indices.filter { $0 != k }.reduce(1.0) { $0 * exp(-exp(-(zk - theta[$1]))) }]
             }[0]
-            #expect(abs(p - pi[k]) < 1e-12, "class \(k)")
+            #expect(abs(p - pi[k]) < 1e-10, "class \(k)")
         }
         // and the sampler's b = H(z) is the argmax
         var s = RandomStream(seed: 3)
@@ -129,7 +129,7 @@ struct CategoricalRelaxTests {
         }
         let direct = Self.quadrature.unconditionalExpectation(logits: theta, h)
         let mixture = Self.quadrature.conditionalExpectation(logits: theta) { _, z, _ in h(z) }
-        for i in direct.indices { #expect(abs(direct[i] - mixture[i]) < 1e-9, "h_\(i): \(direct[i]) vs \(mixture[i])") }
+        for i in direct.indices { #expect(abs(direct[i] - mixture[i]) < 1e-7, "h_\(i): \(direct[i]) vs \(mixture[i])") }
     }
 
     @Test("unbiased for every surrogate: REINFORCE, RELAX, REBAR and LAX have mean dE[f]/dtheta exactly (K = 2, 3, 4)")
@@ -142,8 +142,7 @@ struct CategoricalRelaxTests {
                 let q = K == 4 ? GumbelQuadrature(step: 0.3) : Self.quadrature
                 let mean = Self.exactMean(e, st, quadrature: q)
                 let err = zip(mean, exact).map { abs($0 - $1) }.max()!
-                print("UNBIASED K = \(K) \(e): \(err)")
-                #expect(err < (K == 4 ? 1e-6 : 1e-8), "K = \(K), \(e): max |E[g] - grad| = \(err)")
+                #expect(err < 1e-7, "K = \(K), \(e): max |E[g] - grad| = \(err)")
             }
         }
     }
