@@ -21,7 +21,7 @@ public struct HNCAUnbiased: SingleRunClaim {
     /// Independent draws per Monte Carlo network (bandit and f-HNCA). Quick: 112,000, the fewest
     /// (rounded up) at which the 111-coordinate Monte Carlo design is decidable as a whole (111,403;
     /// 80,000 decided each coordinate alone; DESIGN-LOG 2026-12-07).
-    static let draws = PerScale(smoke: 3_000, quick: 112_000, paper: 300_000)
+    static let draws = PerScale(smoke: 3_000, quick: 120_000, paper: 300_000)
     static let networks = HNCAProblems.sizes
     static let knownFunctionNetworks = KnownFunctionProblems.sizes
     static let finiteDifferenceNetworks = PerScale(smoke: 10, quick: 40, paper: 40)

@@ -45,7 +45,7 @@ public struct LectureReparam: SingleRunClaim {
     /// sub-claim (see `designs`: the z^4 ordering needs 698,785). Smoke 20,000 decides a few mean
     /// designs (sin z, and z^2 log σ, which kills the mutant at the Monte Carlo layer); smoke is
     /// plumbing, but a layer that decides anything must have its mutant killed there.
-    static let sampleSizes = PerScale(smoke: 20_000, quick: 700_000, paper: 5_000_000)
+    static let sampleSizes = PerScale(smoke: 20_000, quick: 750_000, paper: 5_000_000)
 
     /// The reparameterisation estimator under test. The mutant reports the gradient w.r.t. sigma
     /// as the gradient w.r.t. log sigma: chain factor dz/dsigma = eps instead of dz/dlog sigma = sigma eps.

@@ -228,7 +228,13 @@ public struct SubClaimDesign: Codable, Sendable, Equatable {
     private func binomialProbabilities(rate p: Double, n: Int, alpha: Double) -> (reproduced: Double, notReproduced: Double) {
         let p = min(1, max(0, p))
         var rep = 0.0, not = 0.0
-        for k in 0...n {
+        // Only the counts with non-negligible probability: beyond 40 sd (plus a margin for tiny
+        // n p) of the mean the binomial pmf is below 1e-300, so a design of 10^6 draws needs a
+        // few thousand interval inversions instead of 10^6.
+        let spread = 40 * (Double(n) * p * (1 - p)).squareRoot() + 50
+        let lo = max(0, Int((Double(n) * p - spread).rounded(.down)))
+        let hi = min(n, Int((Double(n) * p + spread).rounded(.up)))
+        for k in lo...hi {
             let w = Dist.binomialPMF(k, n: n, p: p)
             let ci = BinomialTest.clopperPearson(successes: k, trials: n, level: 1 - 2 * alpha)
             switch decide(ci) {

@@ -34,7 +34,7 @@ import Verification
         let names = claim.designs.map(\.name)
         #expect(names == ["(a) variance, no baseline", "(a) variance, baseline", "(b) accuracy", "(c) depth", "(d) baseline helps", "(d) exception"])
         #expect(claim.designs.map(\.alphaShare).reduce(0, +) <= 1 + 1e-12)
-        #expect(claim.designs.first { $0.name == "(d) exception" }?.claimed == .equivalent)
+        #expect(claim.designs.first { $0.name == "(d) exception" }?.claimed == .less)   // one-sided: the improvement stays below the margin
         for d in claim.designs {
             #expect(d.plan(scale: "paper", familyAlpha: Registry.familyAlpha).decidable, "\(d.name) is not decidable at paper scale")
             let quick = d.plan(scale: "quick", familyAlpha: Registry.familyAlpha).decidable
