@@ -18,5 +18,6 @@ set grid
 set datafile missing 'nan'
 plot 'bpq.techniques-algorithm1.dat' index 0 using 1:2 with lines lw 2 title "REINFORCE (total cost)", \
      'bpq.techniques-algorithm1.dat' index 1 using 1:2 with lines lw 2 title "BPQ, learned Q", \
-     'bpq.techniques-algorithm1.dat' index 2 using 1:2 with lines lw 2 title "BPQ, learned advantage"
+     'bpq.techniques-algorithm1.dat' index 2 using 1:2 with lines lw 2 title "BPQ, learned advantage", \
+     'bpq.techniques-algorithm1.dat' index 3 using 1:2 with lines lw 2 title "mutant: BPQ, learned advantage, step uphill"
 set output

@@ -22,5 +22,6 @@ plot 'relax.relaxation-direction-fraction-correct.dat' index 0 using 1:2 with li
      'relax.relaxation-direction-fraction-correct.dat' index 2 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "REBAR, theta held at 1/2", \
      'relax.relaxation-direction-fraction-correct.dat' index 3 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "REBAR, theta trained", \
      'relax.relaxation-direction-fraction-correct.dat' index 4 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "RELAX variance ascent (mutant), held", \
-     'relax.relaxation-direction-fraction-correct.dat' index 5 using 1:2:3:4 with yerrorlines title "authors' released code, 30 seeds (range)"
+     'relax.relaxation-direction-fraction-correct.dat' index 5 using 1:2 with linespoints lw 2 pt 7 ps 0.6 title "RELAX surrogate never updated (mutant), held", \
+     'relax.relaxation-direction-fraction-correct.dat' index 6 using 1:2:3:4 with yerrorlines title "authors' released code, 30 seeds (range)"
 set output
