@@ -21,7 +21,7 @@ public struct BackpropQRaoBlackwell: SingleRunClaim {
     public init() {}
 
     static let graphCounts = PerScale(smoke: 25, quick: 200, paper: 1000)
-    static let draws = PerScale(smoke: 23_000, quick: 40_000, paper: 400_000)
+    static let draws = PerScale(smoke: 28_000, quick: 40_000, paper: 400_000)
     /// The equivalence margin of the Monte Carlo mean, in units of each coordinate's exact sd.
     static let margin = 0.05
     /// The smallest relative reduction of E|g - g*|^2 that counts as "reduces variance".
