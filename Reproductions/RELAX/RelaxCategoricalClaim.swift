@@ -53,7 +53,7 @@ public struct RelaxCategoricalClaim: SingleRunClaim {
     static let tolerance = 1e-6
     static let monteCarloSizes = PerScale(smoke: 4_000, quick: 100_000, paper: 1_000_000)
     /// Draws per class for the goodness of fit, and its bins (tenths of the exact CDF).
-    static let fitSizes = PerScale(smoke: 30_000, quick: 100_000, paper: 1_000_000)
+    static let fitSizes = PerScale(smoke: 60_000, quick: 100_000, paper: 1_000_000)
     static let fitBins = 10
     static let fitMargin = 0.015
     /// The toy: paired draws after training, surrogate training steps (the same at every scale).
