@@ -155,6 +155,8 @@ public struct RelaxVAEClaim: Claim {
         (orderingDesign(o, alphaShare: orderingShare).neededSampleSize(alpha: orderingDesign(o, alphaShare: orderingShare).alpha(familyAlpha: Registry.familyAlpha)) ?? Int.max) <= exploratoryLimit
     }
     static let exploratory: [Ordering] = allOrderings.filter { o in !orderings.contains { $0.name == o.name } }
+    /// Names of the exploratory orderings (interval shown, no verdict).
+    public static var exploratoryNames: [String] { exploratory.map(\.name) }
     /// Alpha shares: 0.6 split equally over the decided orderings (8 of 9), 0.4 for the mechanism.
     static var orderingShare: Double { 0.6 / 8 }
     static func orderingDesign(_ o: Ordering, alphaShare: Double) -> SubClaimDesign {

@@ -19,7 +19,7 @@ struct RelaxVAEClaimTests {
         let designs = RelaxVAEClaim().designs
         #expect(designs.map(\.name).count == 10)
         #expect(designs.filter { $0.layer == .training }.map(\.sesoi) == [0.44, 0.8, 0.19, 0.27, 0.53, 3.53, 0.4, 0.7, 0.1])
-        #expect(RelaxVAEClaim.exploratory.map(\.name) == ["(2b) REBAR > MuProp (Tucker et al. columns), linear 1 layer"])
+        #expect(RelaxVAEClaim.exploratoryNames == ["(2b) REBAR > MuProp (Tucker et al. columns), linear 1 layer"])
         #expect(designs.reduce(0) { $0 + $1.alphaShare } <= 1 + 1e-12)
         for d in designs where d.method != .exact {
             #expect(d.plan(scale: "paper", familyAlpha: Registry.familyAlpha).decidable, "\(d.name) at paper")
