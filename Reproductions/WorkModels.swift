@@ -69,6 +69,19 @@ extension HNCAVAE: WorkModeled {
     }
 }
 
+extension HNCAAblation: WorkModeled {
+    /// Training units: hnca.vae's f-HNCA units at L = 3 without the test bound; the exact unit
+    /// scales with its networks.
+    public func work(of unit: RunUnit, at scale: Scale) -> UnitWork {
+        let s = HNCAVAE().settings(scale)
+        if unit.config == "exact" { return UnitWork(work: Double(s.exactNetworks)) }
+        let n = DataSetSize.images(paperData: s.paperData, trainLimit: s.trainLimit, testLimit: nil)
+        let w = Double(s.units), L = Double(Self.layers)
+        let perTrainPass = passCost(width: s.units, layers: Self.layers) + 16 * ((L - 1) * w * w + w * 784) / 3
+        return UnitWork(work: 3 * Double(s.epochs) * Double(n.train) * perTrainPass, imagesInMemory: n.train + n.test)
+    }
+}
+
 extension RelaxVAEClaim: WorkModeled {
     /// Training units: epochs over the train images plus a variance probe per epoch.
     public func work(of unit: RunUnit, at scale: Scale) -> UnitWork {

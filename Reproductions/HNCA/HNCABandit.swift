@@ -318,8 +318,9 @@ public struct HNCABandit: Claim {
             ]
             for (metric, f, controlled) in metrics {
                 for target in controlled {
-                    aaControls.append(AAControl(name: "\(name(c)) vs \(name(c)) on independent seeds, \(metric) (depth 1, no baseline), at the alpha of \(target)",
-                                                controls: target, estimate: paired(other.map(f), main.map(f), designs.named(target))))
+                    aaControls.append(.equivalence(name: "\(name(c)) vs \(name(c)) on independent seeds, \(metric) (depth 1, no baseline), at the alpha of \(target)",
+                                                   controls: designs.named(target), estimate: paired(other.map(f), main.map(f), designs.named(target)),
+                                                   scale: scale, familyAlpha: family))
                 }
             }
         }

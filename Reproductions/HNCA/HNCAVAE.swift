@@ -339,8 +339,8 @@ public struct HNCAVAE: Claim {
             let d = design(Self.orderings[0].name(q))   // f-HNCA vs REINFORCE: claimed for every quantity
             for L in Self.controlLayers {
                 let a = try values(q, L, Self.aaMethod), b = try values(q, L, Self.aaMethod, aa: true)
-                aaControls.append(AAControl(name: "\(Self.aaMethod.label) vs itself on independent seeds, \(q.rawValue), L = \(L)", controls: d.name,
-                                            estimate: .paired(a, b, alpha: d.alpha(familyAlpha: family))))
+                aaControls.append(.equivalence(name: "\(Self.aaMethod.label) vs itself on independent seeds, \(q.rawValue), L = \(L)", controls: d,
+                                               estimate: .paired(a, b, alpha: d.alpha(familyAlpha: family)), scale: scale, familyAlpha: family))
             }
         }
 

@@ -6,6 +6,9 @@ import Foundation
 /// estimator with or without its moving-average baseline.
 public enum VAEMethod: String, Codable, Sendable, CaseIterable {
     case reinforce, reinforceBaseline, fHNCA, fHNCABaseline, leaveOneOut, disARM, mutant, mutantNoZeroTerm
+    /// hnca.ablation's settings of the released switches, all with the baseline (Section 2.2's
+    /// ablation is on f-HNCA with Baseline), and its two negative controls.
+    case fHNCAAllChildFullRewardBaseline, fHNCAFullRewardBaseline, mutantAllChildIgnored, mutantUpstreamWithDirect
     public var scoreMethod: VAEScoreMethod {
         switch self {
         case .reinforce, .reinforceBaseline: .reinforce
@@ -14,14 +17,25 @@ public enum VAEMethod: String, Codable, Sendable, CaseIterable {
         case .disARM: .disARM
         case .mutant: .fHNCAUnweightedRho
         case .mutantNoZeroTerm: .fHNCAWithoutZeroTerm
+        case .fHNCAAllChildFullRewardBaseline: .fHNCAAllChildFullReward
+        // The mutant is the all_child = true run with the switch not wired: it trains as all_child = false.
+        case .fHNCAFullRewardBaseline, .mutantAllChildIgnored: .fHNCAFullReward
+        case .mutantUpstreamWithDirect: .fHNCAUpstreamWithDirect
         }
     }
     /// The estimator for an L-layer VAE.
     public func estimator(layers L: Int) -> VAEScoreEstimator { VAEScoreEstimator(scoreMethod, baseline: baseline, layers: L) }
     /// The six methods of Figure 3.
     public static let paperMethods: [VAEMethod] = [.reinforce, .reinforceBaseline, .fHNCA, .fHNCABaseline, .leaveOneOut, .disARM]
-    public var baseline: Bool { self == .reinforceBaseline || self == .fHNCABaseline }
-    public var label: String { scoreMethod.label + (baseline ? " + baseline" : "") }
+    public var baseline: Bool {
+        switch self {
+        case .reinforceBaseline, .fHNCABaseline, .fHNCAAllChildFullRewardBaseline, .fHNCAFullRewardBaseline, .mutantAllChildIgnored, .mutantUpstreamWithDirect: true
+        default: false
+        }
+    }
+    public var label: String {
+        self == .mutantAllChildIgnored ? "mutant (all_child switch ignored) + baseline" : scoreMethod.label + (baseline ? " + baseline" : "")
+    }
 }
 
 /// One VAE training run's settings (Section 2.2).

@@ -170,10 +170,12 @@ public struct RelaxToyClaim: Claim {
                                      bug: "RELAX whose surrogate parameters follow +d g^2/dphi (a sign error in the phi update), trained at the scale's seeds and put in RELAX's place in the t = 0.499 checks",
                                      checks: hardChecks(mutantRuns))
         // A/A: RELAX against RELAX on independent seeds, through the paired interval at the design's alpha.
-        let aaLoss = AAControl(name: "RELAX vs RELAX (independent seeds): final loss", controls: "lower final loss",
-                               estimate: .paired(relaxRuns.map(\.finalLoss), aaRuns.map(\.finalLoss), alpha: designs.named("lower final loss").alpha(familyAlpha: family)))
-        let aaVar = AAControl(name: "RELAX vs RELAX (independent seeds): mean log Var(g)", controls: "lower gradient variance",
-                              estimate: .paired(relaxRuns.map(\.meanLogVariance), aaRuns.map(\.meanLogVariance), alpha: designs.named("lower gradient variance").alpha(familyAlpha: family)))
+        let aaLoss = AAControl.equivalence(name: "RELAX vs RELAX (independent seeds): final loss", controls: designs.named("lower final loss"),
+                                           estimate: .paired(relaxRuns.map(\.finalLoss), aaRuns.map(\.finalLoss), alpha: designs.named("lower final loss").alpha(familyAlpha: family)),
+                                           scale: scale, familyAlpha: family)
+        let aaVar = AAControl.equivalence(name: "RELAX vs RELAX (independent seeds): mean log Var(g)", controls: designs.named("lower gradient variance"),
+                                          estimate: .paired(relaxRuns.map(\.meanLogVariance), aaRuns.map(\.meanLogVariance), alpha: designs.named("lower gradient variance").alpha(familyAlpha: family)),
+                                          scale: scale, familyAlpha: family)
 
         // Figures like Figure 1: loss and log variance along training (mean over seeds), learned relaxation.
         func meanCurve(_ r: [RelaxToyRun], _ key: KeyPath<RelaxToyRun, [Double]>) -> [Double] {

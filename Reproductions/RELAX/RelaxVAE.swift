@@ -478,8 +478,9 @@ public struct RelaxVAEClaim: Claim {
         var aa: [AAControl] = []
         for o in Self.orderings {
             let alpha = design(o.name).alpha(familyAlpha: family)
-            aa.append(AAControl(name: "\(o.lo.label) vs \(o.lo.label), independent seed sets (\(o.model.label))", controls: o.name,
-                                estimate: .paired(try group(o.model, o.lo).map(final), try group(o.model, o.lo, .aa).map(final), alpha: alpha)))
+            aa.append(.equivalence(name: "\(o.lo.label) vs \(o.lo.label), independent seed sets (\(o.model.label))", controls: design(o.name),
+                                   estimate: .paired(try group(o.model, o.lo).map(final), try group(o.model, o.lo, .aa).map(final), alpha: alpha),
+                                   scale: scale, familyAlpha: family))
         }
         // Exploratory orderings (gap too small to decide with <= 1,000 seeds): interval only, at
         // the alpha a decided ordering gets; no verdict, outside the alpha budget.
@@ -490,8 +491,8 @@ public struct RelaxVAEClaim: Claim {
         }
         let mAlpha = design(Self.mechanismName).alpha(familyAlpha: family)
         for a in Self.architectures {
-            aa.append(AAControl(name: "REBAR part vs REBAR part, independent draws (\(a.label))", controls: Self.mechanismName,
-                                estimate: .mean(try group(a, .relax).map { $0.mechanism!.logRatioAA }, alpha: mAlpha)))
+            aa.append(.equivalence(name: "REBAR part vs REBAR part, independent draws (\(a.label))", controls: design(Self.mechanismName),
+                                   estimate: .mean(try group(a, .relax).map { $0.mechanism!.logRatioAA }, alpha: mAlpha), scale: scale, familyAlpha: family))
         }
 
         // Figures.

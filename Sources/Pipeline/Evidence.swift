@@ -141,18 +141,55 @@ public struct NegativeControl: Codable, Sendable {
 }
 
 /// An A/A control (CLAIMS.md, Statistical method 9): a method compared with itself on
-/// independent seeds through the same interval as a real comparison. It passes when the
-/// interval contains the reference (no winner declared); a failure makes the claim ERROR,
-/// because the comparison itself is biased.
+/// independent seeds through the same interval as a real comparison; a failure makes the claim
+/// ERROR, because the comparison itself is biased.
+///
+/// Judged as an equivalence where the controlled comparison decides at the run's scale (made by
+/// `equivalence`): the interval, at the comparison's alpha, must lie inside ± `margin` = 2 SESOI,
+/// so its false-failure rate is about alpha and an asymmetry of about twice the SESOI fails it.
+/// Where the comparison cannot decide, the control is shown without a judgement. A control made
+/// with a plain `init` and no margin keeps the older rule: the interval must contain the reference.
 public struct AAControl: Codable, Sendable {
     public var name: String
     /// The sub-claim (check name) whose comparison it controls.
     public var controls: String
     public var estimate: IntervalEstimate
     public var reference: Double
-    public var passed: Bool { estimate.interval.contains(reference) }
-    public init(name: String, controls: String, estimate: IntervalEstimate, reference: Double = 0) {
+    /// The equivalence margin (2 SESOI of the controlled comparison), when judged as an equivalence.
+    public var margin: Double?
+    /// False: shown only (the controlled comparison cannot decide at this scale).
+    public var judged: Bool
+    public var passed: Bool {
+        guard judged else { return true }
+        guard let m = margin else { return estimate.interval.contains(reference) }
+        return estimate.interval.lower >= reference - m && estimate.interval.upper <= reference + m
+    }
+    public init(name: String, controls: String, estimate: IntervalEstimate, reference: Double = 0,
+                margin: Double? = nil, judged: Bool = true) {
         self.name = name; self.controls = controls; self.estimate = estimate; self.reference = reference
+        self.margin = margin; self.judged = judged
+    }
+    /// The control of `design`'s comparison: an equivalence within ±2 SESOI where the design
+    /// decides at `scale`, shown without a judgement elsewhere. `estimate` must be the same
+    /// interval as the comparison's (same pairing, the design's alpha).
+    public static func equivalence(name: String, controls design: SubClaimDesign, estimate: IntervalEstimate,
+                                   scale: Scale, familyAlpha: Double) -> AAControl {
+        let decides = design.plan(scale: scale.rawValue, familyAlpha: familyAlpha).decidable
+        return AAControl(name: name, controls: design.name, estimate: estimate, reference: 0,
+                         margin: 2 * design.sesoi, judged: decides)
+    }
+    /// How the report states the judgement.
+    public var judgement: String {
+        guard judged else { return "shown, not judged (the comparison cannot decide at this scale)" }
+        guard let m = margin else { return passed ? "no winner declared (passed)" : "**winner declared (failed)**" }
+        return passed ? "inside ±\(fmt(m)) (passed)" : "**outside ±\(fmt(m)) (failed)**"
+    }
+    enum CodingKeys: String, CodingKey { case name, controls, estimate, reference, margin, judged }
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try c.decode(String.self, forKey: .name), controls: try c.decode(String.self, forKey: .controls),
+                  estimate: try c.decode(IntervalEstimate.self, forKey: .estimate), reference: try c.decode(Double.self, forKey: .reference),
+                  margin: try c.decodeIfPresent(Double.self, forKey: .margin), judged: try c.decodeIfPresent(Bool.self, forKey: .judged) ?? true)
     }
 }
 
@@ -271,7 +308,7 @@ public struct Evidence: Codable, Sendable {
             return "test has no power at the \(layer.rawValue) layer: no mutant fails a check there that the real method passes"
         }
         if let a = aaControls.first(where: { !$0.passed }) {
-            return "the A/A control '\(a.name)' declared a winner (\(fmt(a.estimate.estimate)), interval [\(fmt(a.estimate.interval.lower)), \(fmt(a.estimate.interval.upper))]): the comparison '\(a.controls)' is biased"
+            return "the A/A control '\(a.name)' failed: \(a.margin.map { "outside ±\(fmt($0)):" } ?? "declared a winner") (\(fmt(a.estimate.estimate)), interval [\(fmt(a.estimate.interval.lower)), \(fmt(a.estimate.interval.upper))]): the comparison '\(a.controls)' is biased"
         }
         return nil
     }

@@ -89,11 +89,11 @@ public struct ReportRenderer: Sendable {
             md += "\n"
         }
         if !evidence.aaControls.isEmpty {
-            md += "## A/A controls\n\nEach method compared with itself on independent seeds through the same interval; it must not declare a winner.\n\n"
-            md += "| control | controls | estimate [interval] | winner declared? |\n|---|---|---|---|\n"
+            md += "## A/A controls\n\nEach method compared with itself on independent seeds through the same pairing and interval as the comparison it controls. Where that comparison decides at this scale, the control is an equivalence: its interval must lie inside ±2 SESOI (false-failure rate about the comparison's alpha; an asymmetry of about twice the SESOI fails it). Where it cannot decide, the control is shown without a judgement. Controls without a margin must not declare a winner (their interval must contain 0).\n\n"
+            md += "| control | controls | estimate [interval] | judgement |\n|---|---|---|---|\n"
             for a in evidence.aaControls {
                 let e = a.estimate
-                md += "| \(cell(a.name)) | \(cell(a.controls)) | \(fmt(e.estimate)) [\(fmt(e.interval.lower)), \(fmt(e.interval.upper))] (\(e.method)) | \(a.passed ? "no (passed)" : "**yes (failed)**") |\n"
+                md += "| \(cell(a.name)) | \(cell(a.controls)) | \(fmt(e.estimate)) [\(fmt(e.interval.lower)), \(fmt(e.interval.upper))] (\(e.method)) | \(a.judgement) |\n"
             }
             md += "\n"
         }

@@ -63,6 +63,14 @@ public struct ELBOComponents: Sendable {
         return logPrior.indices.map { b in logPrior[b] + likelihoodFrom[e + 1][b] + entropyFrom[e + 2][b] }
     }
 
+    /// The components upstream of encoder layer e (those it does not influence): H(q_{m+1}) for
+    /// m <= e (its own layer's entropy among them) and log p_k for k < e. With `downstream(of:)`
+    /// they make up f_E. The released code's `full_reward` adds them to the f-HNCA reward.
+    public func upstream(of e: Int) -> [Double] {
+        VAEOperationCount.add(multiplyAdds: 4 * logPrior.count)
+        return logPrior.indices.map { b in (entropyFrom[0][b] - entropyFrom[e + 1][b]) + (likelihoodFrom[0][b] - likelihoodFrom[e][b]) }
+    }
+
     // MARK: Scalar pieces
 
     /// log Bern(y; sigma(l)) elementwise for 0/1 targets.

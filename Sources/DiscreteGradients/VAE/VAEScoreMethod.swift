@@ -26,6 +26,25 @@ public enum VAEScoreMethod: String, Codable, Sendable, CaseIterable {
     /// sigma'(l) g(1) instead of sigma'(l) (g(1) - g(0)) (d pi(0)/d l = -sigma'(l) forgotten):
     /// biased, and its signal carries the whole ELBO's size, as REINFORCE's does.
     case fHNCAWithoutZeroTerm
+    /// f-HNCA with the released code's `all_child = true` (Section 2.2's ablation): the components
+    /// with no child of the unit among their ancestors (ch(Phi) ∩ an~(f^i) = ∅: the decoder
+    /// likelihood of the unit's input and the entropy of its encoder children) are weighted by rho
+    /// as well, rho(1) f(1) - rho(0) f(0) instead of f(1) - f(0). Unbiased (E[rho(phi) | parents] = 1
+    /// over the children), noisier.
+    case fHNCAAllChild
+    /// f-HNCA with the released code's `full_reward = true`: the upstream function components (those
+    /// the unit does not influence: the entropies of its own and lower encoder layers, the decoder
+    /// likelihoods below it) are added to the rho-weighted reward. Unbiased (rho(1) - rho(0) has mean
+    /// 0 given the unit's parents), noisier.
+    case fHNCAFullReward
+    /// Both switches on: every function component in the rho-weighted sum (`all_child = true`,
+    /// `full_reward = true`), the ablation's starting point.
+    case fHNCAAllChildFullReward
+    /// Negative control for the ablation: `full_reward` whose "upstream" sum is taken as everything
+    /// but the mediated components (total - mediated), so it also holds the unit's direct
+    /// components (the decoder likelihood of its input, its encoder children's entropy), which
+    /// depend on the unit: multiplied by rho(1) - rho(0), biased.
+    case fHNCAUpstreamWithDirect
 
     public var label: String {
         switch self {
@@ -35,6 +54,10 @@ public enum VAEScoreMethod: String, Codable, Sendable, CaseIterable {
         case .disARM: "DisARM"
         case .fHNCAUnweightedRho: "mutant (unweighted rho)"
         case .fHNCAWithoutZeroTerm: "mutant (f-HNCA without the phi = 0 term)"
+        case .fHNCAAllChild: "f-HNCA (all_child)"
+        case .fHNCAFullReward: "f-HNCA (full_reward)"
+        case .fHNCAAllChildFullReward: "f-HNCA (all_child, full_reward)"
+        case .fHNCAUpstreamWithDirect: "mutant (full_reward counting direct components as upstream)"
         }
     }
 
@@ -46,8 +69,26 @@ public enum VAEScoreMethod: String, Codable, Sendable, CaseIterable {
         }
     }
     /// Whether a moving-average baseline is defined for the method (REINFORCE, f-HNCA).
-    public var acceptsBaseline: Bool { self == .reinforce || self == .fHNCA || self == .fHNCAUnweightedRho || self == .fHNCAWithoutZeroTerm }
-    var isFHNCA: Bool { self == .fHNCA || self == .fHNCAUnweightedRho || self == .fHNCAWithoutZeroTerm }
+    public var acceptsBaseline: Bool { self == .reinforce || isFHNCA }
+    var isFHNCA: Bool {
+        switch self {
+        case .reinforce, .leaveOneOut, .disARM: false
+        default: true
+        }
+    }
+    /// The released code's ablation switches (kenjyoung/HNCA_code_supplement, generative_modeling/HNCA.py):
+    /// `allChild` weights the components without a child of the unit among their ancestors by rho
+    /// too; `fullReward` adds the upstream components to the rho-weighted reward. Both false is the
+    /// paper's f-HNCA (Section 2.2: every unit trained on its downstream components, children
+    /// excluded where ch(Phi) ∩ an~(f^i) = ∅).
+    public var ablationSwitches: (allChild: Bool, fullReward: Bool) {
+        switch self {
+        case .fHNCAAllChild: (true, false)
+        case .fHNCAFullReward, .fHNCAUpstreamWithDirect: (false, true)
+        case .fHNCAAllChildFullReward: (true, true)
+        default: (false, false)
+        }
+    }
 
     /// The learning signals per encoder layer. `baselines[e]` is subtracted as described per case
     /// (ignored by LOO and DisARM; 0 means none).
@@ -90,7 +131,7 @@ public enum VAEScoreMethod: String, Codable, Sendable, CaseIterable {
                     }
                 }
                 VAEOperationCount.add(multiplyAdds: 2 * B + 2 * B * H)
-            case .fHNCA, .fHNCAUnweightedRho, .fHNCAWithoutZeroTerm:
+            case .fHNCA, .fHNCAUnweightedRho, .fHNCAWithoutZeroTerm, .fHNCAAllChild, .fHNCAFullReward, .fHNCAAllChildFullReward, .fHNCAUpstreamWithDirect:
                 c = fHNCASignal(vae, pass, components, layer: e, baseline: base[e])
             }
             // Direct gradient of the unit's own entropy component: dH/dl = -l sigma'(l).
@@ -149,7 +190,17 @@ public enum VAEScoreMethod: String, Codable, Sendable, CaseIterable {
                                                                 childLogits: child.logits, children: vae.indicators(child.values))
         let mediated = components.mediated(from: e)
         let ownLogits = pass.decoderLogits[e + 1]        // p_{e+1}(Phi_{e+1} | Phi_{e+2}): orange components
+        // The ablation switches (released code): upstream components join the rho-weighted reward
+        // (full_reward); the direct-only components are rho-weighted too (all_child).
+        let (allChild, fullReward) = ablationSwitches
+        let upstream: [Double] = self == .fHNCAUpstreamWithDirect
+            ? zip(components.total, mediated).map { $0 - $1 }
+            : fullReward ? components.upstream(of: e) : []
+        // The direct-only components at the sample (log p_e(Phi_e | Phi_{e+1}) and H(q_{e+2}(. | Phi_{e+1}))).
+        let directAtSample: [Double] = allChild ? (0..<B).map { components.logLikelihood[e][$0] + components.entropy[e + 1][$0] } : []
+        if fullReward || allChild { VAEOperationCount.add(multiplyAdds: B * H * 4 + 2 * B) }
         for b in 0..<B {
+            let reward = mediated[b] - baseline + (upstream.isEmpty ? 0 : upstream[b])
             for j in 0..<H {
                 let phi = x[b, j], s = 1 - 2 * phi
                 let p = layer.probabilities[b, j]
@@ -157,9 +208,17 @@ public enum VAEScoreMethod: String, Codable, Sendable, CaseIterable {
                 let (rho1, rho0) = self == .fHNCAUnweightedRho ? Self.unweightedRho(logRatio: d) : Self.rho(p: p, logRatio: d)
                 let n = ownLogits[b, j]
                 let actualOwn = phi == 1 ? Fn.logSigmoid(n) : Fn.logSigmoid(-n)
-                let rest = mediated[b] - baseline - actualOwn
+                let rest = reward - actualOwn
                 let m1 = rest + Fn.logSigmoid(n), m0 = rest + Fn.logSigmoid(-n)
-                c[b, j] = p * (1 - p) * (rho1 * m1 - rho0 * m0 + s * direct[b, j])
+                // Direct-only components: f(1) - f(0) (Eq. 6), or rho(1) f(1) - rho(0) f(0) under all_child.
+                let directTerm: Double
+                if allChild {
+                    let atSample = directAtSample[b], flipped = atSample + direct[b, j]
+                    directTerm = phi == 1 ? rho1 * atSample - rho0 * flipped : rho1 * flipped - rho0 * atSample
+                } else {
+                    directTerm = s * direct[b, j]
+                }
+                c[b, j] = p * (1 - p) * (rho1 * m1 - rho0 * m0 + directTerm)
                 if withoutZero {
                     // The mutant adds back sigma'(l) g(0) = sigma'(l) (rho(0) m(0) + direct-only components at Phi_j = 0).
                     let directAtZero = components.logLikelihood[e][b] + components.entropy[e + 1][b] + (phi == 1 ? direct[b, j] : 0)
@@ -196,8 +255,20 @@ public enum VAEScoreMethod: String, Codable, Sendable, CaseIterable {
                 let F = comps.downstream(of: e)
                 if e == L - 1 { return zip(F, comps.logPrior).map { $0 - $1 * (1 - 1 / Double(vae.priorLogits.count)) }.mean }
                 return F.mean
-            case .fHNCA, .fHNCAUnweightedRho, .fHNCAWithoutZeroTerm: return e == L - 1 ? 0 : comps.mediated(from: e).mean
-            default: return 0
+            case .leaveOneOut, .disARM: return 0
+            default:
+                // f-HNCA: the components in its rho-weighted reward (released code: the baseline tracks
+                // the reward signal, plus the direct-only components under all_child).
+                guard e < L - 1 else { return 0 }
+                let (allChild, fullReward) = ablationSwitches
+                var target = comps.mediated(from: e)
+                if self == .fHNCAUpstreamWithDirect {
+                    target = comps.total
+                } else {
+                    if fullReward { target = zip(target, comps.upstream(of: e)).map { $0 + $1 } }
+                    if allChild { for b in target.indices { target[b] += comps.logLikelihood[e][b] + comps.entropy[e + 1][b] } }
+                }
+                return target.mean
             }
         }
     }
