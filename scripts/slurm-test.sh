@@ -5,8 +5,8 @@
 # local `reproduce run` + `reproduce report` of the same claims.
 #
 # Compared byte for byte: every unit result file (*.json, which embeds the code revision) and
-# every report and figure, after blanking the wall-clock run times the reports print (the only
-# numbers that differ between two runs). Not compared: timing and memory files (*.seconds,
+# every report and figure, after blanking the wall-clock run times the reports print and the
+# paper-scale costs estimated from them (the only numbers that differ between two runs). Not compared: timing and memory files (*.seconds,
 # *.cpu-seconds, *.peak-bytes) and evidence.json, which only a whole-claim `reproduce run` writes.
 #
 # Skipped, with the reason printed, when not root or when Slurm is missing and cannot be
@@ -71,7 +71,8 @@ n=$(find "$work/slurm/smoke" -name '*.json' | wc -l)
 # 5. Identical reports, with the wall-clock run times blanked.
 normalise() {
   find "$1" -name '*.md' -exec sed -i -E -e 's/total run time: [0-9.]+ s/total run time: (time) s/' \
-    -e 's/\| [0-9.]+ s \|$/| (time) |/' {} +
+    -e 's/\| [0-9.]+ s \|$/| (time) |/' \
+    -e 's/not run at a valid scale: [0-9.e+-]+ core-hours/not run at a valid scale: (cost from measured times) core-hours/g' {} +
 }
 normalise "$work/local-reports"; normalise "$work/slurm-reports"
 diff -r "$work/local-reports" "$work/slurm-reports" || fail "the reports differ"
