@@ -100,8 +100,11 @@ public struct HNCABandit: Claim {
             }
             c.append(Config(depth: depth, credit: .hncaSampledOutputOnly, baseline: false))
         }
-        c.append(Config(depth: 1, credit: .reinforce, baseline: false, independent: true))
-        c.append(Config(depth: 1, credit: .hnca, baseline: false, independent: true))
+        // A/A seed sets at every compared depth (issue 20: a control at every compared configuration).
+        for depth in depths {
+            c.append(Config(depth: depth, credit: .reinforce, baseline: false, independent: true))
+            c.append(Config(depth: depth, credit: .hnca, baseline: false, independent: true))
+        }
         return c
     }()
 
@@ -306,21 +309,24 @@ public struct HNCABandit: Claim {
             bug: "HNCA with Eq. 3's sum over phi dropped: the sampled output's REINFORCE score is weighted by rho(Phi), so the unit is credited for whatever it happened to output; trained at every depth on the scale's seeds, paired with REINFORCE",
             checks: [decide("(a) variance, no baseline", asserts: "the mutant's mean gradient variance is below REINFORCE's at every depth by at least a factor of 2 (paired by seed)", mutantLabelled)])
 
-        // A/A controls: REINFORCE and HNCA at depth 1 without baseline on an independent seed set, paired
-        // index by index with the main seeds, through every sub-claim's interval at its alpha.
+        // A/A controls: REINFORCE and HNCA without baseline on an independent seed set at every
+        // depth, paired index by index with the main seeds, through the interval (and alpha) of every
+        // sub-claim with a comparison at that depth ("(d) exception" is at depth 1 only).
         var aaControls: [AAControl] = []
-        for c in [HiddenCredit.reinforce, .hnca] {
-            let main = try group(1, c, false), other = try group(Config(depth: 1, credit: c, baseline: false, independent: true))
-            let metrics: [(String, (BanditUnitResult) -> Double, [String])] = [
-                ("ln variance", logVariance, ["(a) variance, no baseline", "(a) variance, baseline"]),
-                ("final train accuracy", finalTrain, ["(b) accuracy", "(c) depth", "(d) baseline helps", "(d) exception"]),
-                ("final test accuracy", finalTest, ["(b) accuracy"]),
-            ]
-            for (metric, f, controlled) in metrics {
-                for target in controlled {
-                    aaControls.append(.equivalence(name: "\(name(c)) vs \(name(c)) on independent seeds, \(metric) (depth 1, no baseline), at the alpha of \(target)",
-                                                   controls: designs.named(target), estimate: paired(other.map(f), main.map(f), designs.named(target)),
-                                                   scale: scale, familyAlpha: family))
+        for d in Self.depths {
+            for c in [HiddenCredit.reinforce, .hnca] {
+                let main = try group(d, c, false), other = try group(Config(depth: d, credit: c, baseline: false, independent: true))
+                let metrics: [(String, (BanditUnitResult) -> Double, [String])] = [
+                    ("ln variance", logVariance, ["(a) variance, no baseline", "(a) variance, baseline"]),
+                    ("final train accuracy", finalTrain, ["(b) accuracy", "(c) depth", "(d) baseline helps"] + (d == 1 ? ["(d) exception"] : [])),
+                    ("final test accuracy", finalTest, ["(b) accuracy"]),
+                ]
+                for (metric, f, controlled) in metrics {
+                    for target in controlled {
+                        aaControls.append(.equivalence(name: "\(name(c)) vs \(name(c)) on independent seeds, \(metric) (depth \(d), no baseline), at the alpha of \(target)",
+                                                       controls: designs.named(target), estimate: paired(other.map(f), main.map(f), designs.named(target)),
+                                                       scale: scale, familyAlpha: family))
+                    }
                 }
             }
         }
@@ -376,7 +382,7 @@ public struct HNCABandit: Claim {
                 "Decision: each sub-claim's (1 - 2 alpha) paired t interval against its pre-registered SESOI or margin (see the design table); family alpha \(fmt(family)) for this claim split by the designs' shares (0.15 for each (a), 0.25 for (b), 0.15 for (c), (d) helps and (d) exception) and over each design's intervals",
                 "Planning sds (stated constants): ln variance \(fmt(Self.planningSD.logVariance)), accuracy train and test \(fmt(Self.planningSD.accuracy)) (binomial sd of a 1000-image test accuracy per paired difference 0.022, plus spread), train accuracy \(fmt(Self.planningSD.trainAccuracy))",
                 "Negative control: the mutant credit (below) trained at every depth without baseline on the same \(n) seeds, paired with REINFORCE, through (a) variance, no baseline",
-                "A/A controls: REINFORCE and HNCA at depth 1 without baseline on a second, independent seed set (stream label 'A/A seeds'), paired index by index with the main seeds, through every sub-claim's interval at its alpha; depth 1 only because what they test (independent stream labels, the pairing and the interval) does not depend on depth, and depth 1 is the cheapest configuration",
+                "A/A controls: REINFORCE and HNCA without baseline on a second, independent seed set (stream label 'A/A seeds') at every depth, paired index by index with the main seeds, through every sub-claim's interval at its alpha; judged as equivalences within ±2 SESOI where that sub-claim decides at this scale, shown without a judgement elsewhere",
             ] + (undecidable.isEmpty ? [] : ["Not decidable at this scale by design (INCONCLUSIVE whatever the interval): \(undecidable.joined(separator: ", ")); the paper scale decides every sub-claim"]),
             checks: checks,
             negativeControls: [mutant],

@@ -14,15 +14,15 @@ import Verification
         let claim = HNCABandit()
         let quick = claim.units(at: .quick)
         let configs = Set(quick.map(\.config))
-        // 3 depths x {REINFORCE, HNCA} x {plain, baseline} + 3 mutants + 2 A/A configurations.
-        #expect(configs.count == 17)
+        // 3 depths x {REINFORCE, HNCA} x {plain, baseline} + 3 mutants + 6 A/A configurations (every depth).
+        #expect(configs.count == 21)
         #expect(configs.contains("d3-hnca-baseline") && configs.contains("d2-mutant-plain"))
-        #expect(configs.contains("d1-reinforce-plain-aa") && configs.contains("d1-hnca-plain-aa"))
+        #expect(configs.contains("d1-reinforce-plain-aa") && configs.contains("d3-hnca-plain-aa"))
         // Every configuration runs the same seeds, so that seed i pairs across configurations.
         for scale in [Scale.smoke, .quick, .paper] {
             let units = claim.units(at: scale)
             let n = claim.designs[0].sampleSize[scale: scale.rawValue]
-            #expect(units.count == 17 * n)
+            #expect(units.count == 21 * n)
             for c in configs { #expect(units.filter { $0.config == c }.map(\.index) == Array(0..<n)) }
         }
     }
@@ -59,7 +59,7 @@ import Verification
         #expect(evidence.checks.allSatisfy { $0.verdict != .error && $0.subClaim != nil })
         #expect(evidence.negativeControls.count == 1)
         #expect(evidence.negativeControls[0].checks.map(\.name) == ["(a) variance, no baseline"])
-        #expect(evidence.aaControls.count == 14)
+        #expect(evidence.aaControls.count == 38)   // every depth: 14 at depth 1 (with the exception), 12 at depths 2 and 3
         #expect(Set(evidence.aaControls.map(\.controls)) == Set(claim.designs.map(\.name)))
         #expect(evidence.figures.count == 6)
         #expect(evidence.tables.contains { $0.title.hasPrefix("Setup against the released code") })

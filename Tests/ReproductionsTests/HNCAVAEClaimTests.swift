@@ -24,7 +24,7 @@ import Testing
         #expect(repass.killedBy == ["cost: f-HNCA linear in L"])
         #expect(e.negativeControlsKilled)
         #expect(e.verdict != .error, "\(e.errorReason ?? "")")
-        #expect(e.aaControls.count == 3 && e.aaControls.allSatisfy(\.passed))
+        #expect(e.aaControls.count == 9 && e.aaControls.allSatisfy(\.passed))   // 3 quantities at every L
         #expect(e.figures.allSatisfy { $0.series.allSatisfy { $0.y.allSatisfy(\.isFinite) } })
         // Every check is a pre-registered design of the claim, and every design is checked.
         #expect(Set(e.checks.map(\.name)) == Set(claim.designs.map(\.name)))
