@@ -42,11 +42,13 @@ $(MNIST_5K):
 build: deps
 	$(SWIFT) build -c release --product reproduce
 
-## test: unit, statistical and CLI tests (release build: the statistical tests draw many samples), the Slurm
+## test: unit, statistical and CLI tests (release build: the statistical tests draw many samples; one build of
+## every target, tests and `reproduce` together: `swift test` without --skip-build would compile the library again
+## with other flags, and the next `swift build` a third time, about 9 minutes of CI), the Slurm
 ## submission test on a local single-node Slurm (root only; it stops the daemons it starts), then the report linter.
 test: deps data
-	$(SWIFT) build -c release --product reproduce
-	$(SWIFT) test -c release
+	$(SWIFT) build -c release --build-tests
+	$(SWIFT) test -c release --skip-build
 	bash scripts/slurm-test.sh
 	@if [ -x $(REPORT_LINT) ]; then $(REPORT_LINT) Reports; else echo "note: $(REPORT_LINT) not found; report lint skipped"; fi
 
