@@ -59,7 +59,7 @@ public struct HNCAAblation: Claim {
         /// A paired final-ELBO comparison at L = 3, half the family alpha, valid at paper scale.
         func training(_ name: String, _ estimand: String, _ claimed: SubClaimDesign.Claimed, _ source: String, _ quote: String) -> SubClaimDesign {
             SubClaimDesign(name, layer: .training, estimand: "mean over seeds of final training ELBO \(estimand), f-HNCA + baseline, L = 3, paired within a seed (nats)",
-                           claimed: claimed, sesoi: Self.significant, sesoiSource: source, alphaShare: 0.5, method: .t,
+                           claimed: claimed, sesoi: Self.significant, sesoiSource: source, alphaShare: 0.5, method: .skewCorrectedT,
                            planningSD: Self.planningSD, sampleSize: Self.seeds, unit: "seeds")
                 .quoted(PaperQuote(hnca, quote)).valid(at: ["paper"])
         }
@@ -175,14 +175,14 @@ public struct HNCAAblation: Claim {
         // 2. Training layer, paired within a seed.
         func childrenCheck(keeping: VAEMethod) throws -> Check {
             let d = design(Self.childrenName), alpha = d.alpha(familyAlpha: family)
-            let e = IntervalEstimate.paired(try elbo(Self.childrenExcluded), try elbo(keeping), alpha: alpha)
+            let e = IntervalEstimate.paired(try elbo(Self.childrenExcluded), try elbo(keeping), alpha: alpha, method: d.method)
             return .decide(d, asserts: "f-HNCA + baseline with the children excluded (all_child = false) ends with a higher training ELBO than with them kept (\(keeping.label)), by at least \(fmt(d.sesoi)) nat (full_reward = true, L = 3, paired by seed)",
                            [e], scale: scale, familyAlpha: family,
                            detail: "excluded - kept = \(fmt(e.estimate, 4)) [\(fmt(e.interval.lower, 3)), \(fmt(e.interval.upper, 3))] nats; \(fmt((1 - 2 * alpha) * 100, 8))% interval vs \(d.sideText)")
         }
         func upstreamCheck(withUpstream: VAEMethod) throws -> Check {
             let d = design(Self.upstreamName), alpha = d.alpha(familyAlpha: family)
-            let e = IntervalEstimate.paired(try elbo(Self.bothExcluded), try elbo(withUpstream), alpha: alpha)
+            let e = IntervalEstimate.paired(try elbo(Self.bothExcluded), try elbo(withUpstream), alpha: alpha, method: d.method)
             return .decide(d, asserts: "also excluding the upstream components (full_reward = false) changes the final training ELBO of f-HNCA + baseline (all_child = false, L = 3) by less than \(fmt(d.sesoi)) nat against \(withUpstream.label) (paired by seed)",
                            [e], scale: scale, familyAlpha: family,
                            detail: "excluded - kept = \(fmt(e.estimate, 4)) [\(fmt(e.interval.lower, 3)), \(fmt(e.interval.upper, 3))] nats; \(fmt((1 - 2 * alpha) * 100, 8))% interval vs \(d.sideText)")
@@ -200,7 +200,7 @@ public struct HNCAAblation: Claim {
         let aaA = try elbo(Self.bothExcluded), aaB = try elbo(Self.bothExcluded, aa: true)
         let aaControls = [Self.childrenName, Self.upstreamName].map { name in
             AAControl.equivalence(name: "\(Self.bothExcluded.label) vs itself on independent seeds, final ELBO, L = 3", controls: design(name),
-                                  estimate: .paired(aaA, aaB, alpha: design(name).alpha(familyAlpha: family)), scale: scale, familyAlpha: family)
+                                  estimate: .paired(aaA, aaB, alpha: design(name).alpha(familyAlpha: family), method: design(name).method), scale: scale, familyAlpha: family)
         }
 
         var negativeControls = [

@@ -85,10 +85,18 @@ public struct HNCATheorem1: SingleRunClaim {
         var checks: [Check]
         var ratios: [(ratio: Double, encoding: UnitEncoding, lastLayer: Bool)]
         var rows: [[String]]
+        /// A/A controls of the Monte Carlo comparison (real run only).
+        var aaControls: [AAControl] = []
     }
 
-    func judge(_ hnca: any BanditEstimator, problems: [BanditProblem], mc: MonteCarloPlan, designs: [SubClaimDesign], scale: Scale, stream: RandomStream) -> Outcome {
+    /// `aaStream`: when given, each Monte Carlo network also gets an A/A control: REINFORCE on the
+    /// comparison's forward passes against REINFORCE on independent passes from this stream, through
+    /// the comparison's own statistic (D/T per draw), interval and alpha.
+    func judge(_ hnca: any BanditEstimator, problems: [BanditProblem], mc: MonteCarloPlan, designs: [SubClaimDesign], scale: Scale, stream: RandomStream,
+               aaStream: RandomStream? = nil) -> Outcome {
         var stream = stream
+        var aaStream = aaStream
+        var aaControls: [AAControl] = []
         let family = Registry.familyAlpha
         var violations = 0, checked = 0
         var worst = (excess: -Double.infinity, label: "")
@@ -143,6 +151,22 @@ public struct HNCATheorem1: SingleRunClaim {
             }
             let e = IntervalEstimate.mean(dd, alpha: alpha)
             estimates.append(e)
+            if var other = aaStream {
+                // The same statistic with REINFORCE in HNCA's place, on passes from another stream.
+                let otherSample = net.sample(x, stream: &other)
+                let c = NetworkReinforce().signals(net, otherSample, rewards: otherSample.actions.map { p.oracle.reward[$0] }).perExample(over: otherSample)
+                let aa = (0..<n).map { i -> Double in
+                    var ec = 0.0, eb = 0.0
+                    for col in 0..<hc {
+                        let u = c.data[i * c.cols + col] - g[col], v = b.data[i * b.cols + col] - g[col]
+                        ec += u * u; eb += v * v
+                    }
+                    return (ec - eb) / t
+                }
+                aaStream = other
+                aaControls.append(.equivalence(name: "REINFORCE (independent passes) vs REINFORCE, network \(k + 1): mean D/T", controls: d,
+                                               estimate: IntervalEstimate.mean(aa, alpha: alpha), scale: scale, familyAlpha: family))
+            }
             rows.append(["\(k + 1): \(p.label)", "\(n)", fmt(sa / Double(n), 4), fmt(sb / Double(n), 4), fmt(sa / sb, 3),
                          "\(fmt(e.estimate, 3)) [\(fmt(e.interval.lower, 3)), \(fmt(e.interval.upper, 3))]", d.decide(e.interval).rawValue])
         }
@@ -151,7 +175,7 @@ public struct HNCATheorem1: SingleRunClaim {
             estimates, scale: scale, familyAlpha: family,
             detail: estimates.enumerated().map { "net \($0.offset + 1): mean D/T = \(fmt($0.element.estimate, 3)) [\(fmt($0.element.interval.lower, 3)), \(fmt($0.element.interval.upper, 3))]" }.joined(separator: "; ")
                 + "; claimed < 0, SESOI \(fmt(Self.sesoi)); per-interval alpha \(fmt(alpha, 3))")
-        return Outcome(checks: [exact, mcCheck], ratios: ratios, rows: rows)
+        return Outcome(checks: [exact, mcCheck], ratios: ratios, rows: rows, aaControls: aaControls)
     }
 
     /// Appendix H: per function component, Var(f-HNCA component) <= Var(REINFORCE component).
@@ -184,7 +208,8 @@ public struct HNCATheorem1: SingleRunClaim {
         let mc = monteCarloPlan()
         let designs = designs(mc)
         var master = context.stream("monte-carlo")
-        let real = judge(NetworkHNCA(), problems: problems, mc: mc, designs: designs, scale: context.scale, stream: master.split(0))
+        let real = judge(NetworkHNCA(), problems: problems, mc: mc, designs: designs, scale: context.scale, stream: master.split(0),
+                         aaStream: context.stream("monte-carlo A/A"))
         let mutant = judge(NetworkHNCA(variant: .realisedNormaliser), problems: problems, mc: mc, designs: designs, scale: context.scale, stream: master.split(1))
         let noCredit = judge(NetworkReinforce(), problems: problems, mc: mc, designs: designs, scale: context.scale, stream: master.split(2))
         guard real.ratios.allSatisfy({ $0.ratio.isFinite }) else { throw ClaimError.nonFinite("variance ratio") }
@@ -220,6 +245,7 @@ public struct HNCATheorem1: SingleRunClaim {
                 "\(problems.count) random networks (as in hnca.unbiased): depth 1-3, widths 1-4, {0,1} and {-1,+1} units, N(0, s²) parameters with s ~ U(0.5, 2.5), N(0, 1) reward tables",
                 "Exact variances by enumeration, accumulated about a shift at the mean (Σ p (g - K)², precise to rounding); output-layer parameters use REINFORCE in both estimators, so their ratio is exactly 1 and they are excluded from the distribution",
                 "Monte Carlo: \(Self.draws[scale: context.scale.rawValue]) forward passes per network on \(mc.problems.count) fixed networks (drawn once from seed 1, part of the design); HNCA and REINFORCE computed on the same pass (common random numbers); D = |HNCA - g*|² - |RE - g*|² summed over hidden parameters, divided by REINFORCE's exact total hidden variance T; exact E[D/T] on these networks: \(mc.exactMean.map { fmt($0, 3) }.joined(separator: ", "))",
+                "A/A control per Monte Carlo network: REINFORCE on the comparison's passes against REINFORCE on an independent set of passes (stream 'monte-carlo A/A'), through the same D/T statistic, interval and alpha; an equivalence within ±2 SESOI where the comparison decides (REINFORCE against itself on the same pass would be identically 0)",
                 "Appendix H: \(fNets.count) random known-function networks (as in hnca.unbiased), per component f^i: f-HNCA_i vs REINFORCE_i (units trained on the components they are ancestors of)",
                 "quick is a valid scale (as are smoke and paper): exact variances and a Monte Carlo variance comparison of the paper's estimators on random networks; nothing is reduced but the number of networks and draws",
                 "Family alpha \(fmt(Registry.familyAlpha)) for this claim, all of it to the Monte Carlo line, split equally over its \(mc.problems.count) intervals; SESOI \(fmt(Self.sesoi)) of T (fixed); planning sd = the largest exact sd of D/T by enumeration (\(fmt(mc.exactSD.max() ?? .nan, 3)))",
@@ -232,6 +258,7 @@ public struct HNCATheorem1: SingleRunClaim {
                                                bug: "the hidden units' learning signal is REINFORCE's (R ∂log π(Φ)/∂θ): the messages are computed but never used, so there is no variance reduction to find",
                                                checks: noCredit.checks),
                                NegativeControl(name: "f-HNCA: rho normalised by the realised outcome", bug: "the same bug in f-HNCA (Eq. 5): ρ(φ) = q_φ / q_Φ", checks: [fMutant.check])],
+            aaControls: real.aaControls,
             tables: [
                 Table(title: "Quantiles of Var(HNCA) / Var(REINFORCE) over hidden parameters (exact)", columns: quantiles.map { "q\(Int($0 * 100))" }, rows: [qRow]),
                 Table(title: "Monte Carlo (common random numbers)", columns: ["network", "draws", "mean |HNCA - g*|²", "mean |RE - g*|²", "ratio", "mean D/T [interval]", "interval alone says"], rows: real.rows),

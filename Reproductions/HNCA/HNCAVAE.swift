@@ -249,7 +249,7 @@ public struct HNCAVAE: Claim {
                 out.append(SubClaimDesign(o.name(q), layer: .training, estimand: estimand, claimed: .greater,
                                           sesoi: Self.sesoi(q, drastic: o.drastic), sesoiSource: source,
                                           alphaShare: Double(o.pairs.count) / Double(Self.intervalCount), count: o.pairs.count,
-                                          method: .t, planningSD: Self.planningSD(q), sampleSize: n, unit: "seeds")
+                                          method: .skewCorrectedT, planningSD: Self.planningSD(q), sampleSize: n, unit: "seeds")
                     .quoted(PaperQuote(hnca, o.quotes[q]!)).valid(at: ["paper"]))
             }
         }
@@ -313,7 +313,7 @@ public struct HNCAVAE: Claim {
                     var estimates: [IntervalEstimate] = [], parts: [String] = []
                     for p in o.pairs {
                         let w = try values(q, p.L, p.winner, mutant: mutant), l = try values(q, p.L, p.loser, mutant: mutant)
-                        let e = q == .variance ? IntervalEstimate.paired(l, w, alpha: alpha) : IntervalEstimate.paired(w, l, alpha: alpha)
+                        let e = q == .variance ? IntervalEstimate.paired(l, w, alpha: alpha, method: d.method) : IntervalEstimate.paired(w, l, alpha: alpha, method: d.method)
                         estimates.append(e)
                         let swapped = mutant && Self.controlLayers.contains(p.L)
                         let wl = swapped && p.winner == .fHNCA ? Self.trainingMutant.label : p.winner.label
@@ -342,7 +342,7 @@ public struct HNCAVAE: Claim {
             for L in Self.aaLayers {
                 let a = try values(q, L, Self.aaMethod), b = try values(q, L, Self.aaMethod, aa: true)
                 aaControls.append(.equivalence(name: "\(Self.aaMethod.label) vs itself on independent seeds, \(q.rawValue), L = \(L)", controls: d,
-                                               estimate: .paired(a, b, alpha: d.alpha(familyAlpha: family)), scale: scale, familyAlpha: family))
+                                               estimate: .paired(a, b, alpha: d.alpha(familyAlpha: family), method: d.method), scale: scale, familyAlpha: family))
             }
         }
 

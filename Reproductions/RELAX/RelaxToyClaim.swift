@@ -84,7 +84,7 @@ public struct RelaxToyClaim: Claim {
                            estimand: "mean over seeds of final exact loss(RELAX) - final exact loss(other), paired by seed, other = REINFORCE, REBAR",
                            claimed: .less, sesoi: 0.25 * Self.lossSlope,
                            sesoiSource: "a final theta lower by 0.25 (a quarter of theta's range), times the loss slope 1 - 2t = 0.002",
-                           alphaShare: 0.2, count: 2, method: .t, planningSD: 0.3 * Self.lossSlope, sampleSize: n, unit: "seeds").quoted(Self.outperformsQuote).valid(at: Self.validScales),
+                           alphaShare: 0.2, count: 2, method: .skewCorrectedT, planningSD: 0.3 * Self.lossSlope, sampleSize: n, unit: "seeds").quoted(Self.outperformsQuote).valid(at: Self.validScales),
             SubClaimDesign("lower gradient variance", layer: .training,
                            estimand: "mean over seeds of [mean log Var(g) along training](RELAX) - (other), paired by seed, other = REINFORCE, REBAR",
                            claimed: .less, sesoi: log(10),
@@ -140,7 +140,7 @@ public struct RelaxToyClaim: Claim {
             let dLoss = designs.named("lower final loss"), dVar = designs.named("lower gradient variance")
             let aFind = dFind.alpha(familyAlpha: family), aFail = dFail.alpha(familyAlpha: family)
             let aLoss = dLoss.alpha(familyAlpha: family), aVar = dVar.alpha(familyAlpha: family)
-            let lossVs = [rf, rb].map { IntervalEstimate.paired(learner.map(\.finalLoss), $0.map(\.finalLoss), alpha: aLoss) }
+            let lossVs = [rf, rb].map { IntervalEstimate.paired(learner.map(\.finalLoss), $0.map(\.finalLoss), alpha: aLoss, method: dLoss.method) }
             let varVs = [rf, rb].map { IntervalEstimate.paired(learner.map(\.meanLogVariance), $0.map(\.meanLogVariance), alpha: aVar) }
             func pair(_ e: [IntervalEstimate], _ d: SubClaimDesign) -> String {
                 zip(["vs REINFORCE", "vs REBAR"], e).map { "\($0): " + Check.describe($1, design: d) }.joined(separator: "; ")
@@ -171,7 +171,7 @@ public struct RelaxToyClaim: Claim {
                                      checks: hardChecks(mutantRuns))
         // A/A: RELAX against RELAX on independent seeds, through the paired interval at the design's alpha.
         let aaLoss = AAControl.equivalence(name: "RELAX vs RELAX (independent seeds): final loss", controls: designs.named("lower final loss"),
-                                           estimate: .paired(relaxRuns.map(\.finalLoss), aaRuns.map(\.finalLoss), alpha: designs.named("lower final loss").alpha(familyAlpha: family)),
+                                           estimate: .paired(relaxRuns.map(\.finalLoss), aaRuns.map(\.finalLoss), alpha: designs.named("lower final loss").alpha(familyAlpha: family), method: designs.named("lower final loss").method),
                                            scale: scale, familyAlpha: family)
         let aaVar = AAControl.equivalence(name: "RELAX vs RELAX (independent seeds): mean log Var(g)", controls: designs.named("lower gradient variance"),
                                           estimate: .paired(relaxRuns.map(\.meanLogVariance), aaRuns.map(\.meanLogVariance), alpha: designs.named("lower gradient variance").alpha(familyAlpha: family)),

@@ -164,7 +164,7 @@ public struct RelaxVAEClaim: Claim {
                        estimand: "mean over seeds of final training ELBO(\(o.hi.label)) - final training ELBO(\(o.lo.label)) on the \(o.model.label) model, paired within a seed (nats)",
                        claimed: .greater, sesoi: o.gap,
                        sesoiSource: "Table 1's own gap on MNIST, \(o.model.label): \(fmt(o.gap)) nats (\(o.column)); 'A >= B' tested as A > B with this SESOI",
-                       alphaShare: alphaShare, count: 1, method: .t, planningSD: Self.elboPlanningSD,
+                       alphaShare: alphaShare, count: 1, method: .skewCorrectedT, planningSD: Self.elboPlanningSD,
                        sampleSize: Self.seeds, unit: "seeds")
             .quoted(o.quote).valid(at: ["paper"])
     }
@@ -182,7 +182,7 @@ public struct RelaxVAEClaim: Claim {
                           estimand: "mean over seeds of ln(mean encoder-gradient variance of RELAX / that of its REBAR part: the same eta, lambda, r removed), both on the same \(settings(.quick).mechanismDraws) (quick) draws on a fixed minibatch of the RELAX-trained model; one interval per model",
                           claimed: .less, sesoi: Self.mechanismSESOI,
                           sesoiSource: "fixed: a 10% variance reduction (ln ratio -0.1); the draft says only that adding r \"reduced the variance\"",
-                          alphaShare: 0.4, count: Self.architectures.count, method: .t, planningSD: Self.mechanismPlanningSD,
+                          alphaShare: 0.4, count: Self.architectures.count, method: .skewCorrectedT, planningSD: Self.mechanismPlanningSD,
                           sampleSize: Self.seeds, unit: "seeds")
                 .quoted(Self.ownClaimQuote).valid(at: ["paper"])]
     }
@@ -445,7 +445,7 @@ public struct RelaxVAEClaim: Claim {
         // 2. Orderings: paired t interval per model on the final training ELBO.
         func orderingEstimate(_ o: Ordering, hiRole: Role, alpha: Double) throws -> (IntervalEstimate, String) {
             let hi = try group(o.model, o.hi, hiRole).map(final), lo = try group(o.model, o.lo).map(final)
-            let e = IntervalEstimate.paired(hi, lo, alpha: alpha)
+            let e = IntervalEstimate.paired(hi, lo, alpha: alpha, method: design(o.name).method)
             return (e, "\(fmt(hi.mean, 5)) vs \(fmt(lo.mean, 5)), paired difference \(fmt(e.estimate, 3)) [\(fmt(e.interval.lower, 3)), \(fmt(e.interval.upper, 3))] (sd \(fmt(e.observedSD ?? .nan, 3)))")
         }
         func ordering(_ o: Ordering, hiRole: Role) throws -> Check {
@@ -463,7 +463,7 @@ public struct RelaxVAEClaim: Claim {
             var estimates: [IntervalEstimate] = [], parts: [String] = []
             for a in Self.architectures {
                 let ratios = try group(a, .relax, role).map { $0.mechanism!.logRatio }
-                let e = IntervalEstimate.mean(ratios, alpha: alpha)
+                let e = IntervalEstimate.mean(ratios, alpha: alpha, method: d.method)
                 estimates.append(e)
                 parts.append("\(a.label): mean ln ratio \(fmt(e.estimate, 3)) [\(fmt(e.interval.lower, 3)), \(fmt(e.interval.upper, 3))] (sd over seeds \(fmt(e.observedSD ?? .nan, 3)))")
             }
@@ -479,7 +479,7 @@ public struct RelaxVAEClaim: Claim {
         for o in Self.orderings {
             let alpha = design(o.name).alpha(familyAlpha: family)
             aa.append(.equivalence(name: "\(o.lo.label) vs \(o.lo.label), independent seed sets (\(o.model.label))", controls: design(o.name),
-                                   estimate: .paired(try group(o.model, o.lo).map(final), try group(o.model, o.lo, .aa).map(final), alpha: alpha),
+                                   estimate: .paired(try group(o.model, o.lo).map(final), try group(o.model, o.lo, .aa).map(final), alpha: alpha, method: design(o.name).method),
                                    scale: scale, familyAlpha: family))
         }
         // Exploratory orderings (gap too small to decide with <= 1,000 seeds): interval only, at
@@ -492,7 +492,7 @@ public struct RelaxVAEClaim: Claim {
         let mAlpha = design(Self.mechanismName).alpha(familyAlpha: family)
         for a in Self.architectures {
             aa.append(.equivalence(name: "REBAR part vs REBAR part, independent draws (\(a.label))", controls: design(Self.mechanismName),
-                                   estimate: .mean(try group(a, .relax).map { $0.mechanism!.logRatioAA }, alpha: mAlpha), scale: scale, familyAlpha: family))
+                                   estimate: .mean(try group(a, .relax).map { $0.mechanism!.logRatioAA }, alpha: mAlpha, method: design(Self.mechanismName).method), scale: scale, familyAlpha: family))
         }
 
         // Figures.

@@ -48,6 +48,33 @@ public struct IntervalEstimate: Codable, Sendable, Equatable {
         return r
     }
 
+    /// Hall's skew-corrected t interval on the mean of xs (`SkewCorrectedT`; the plain t below
+    /// `SkewCorrectedT.minimumN` observations).
+    public static func skewCorrectedMean(_ xs: [Double], alpha: Double) -> IntervalEstimate {
+        var r = mean(xs, alpha: alpha)
+        guard xs.count >= SkewCorrectedT.minimumN, r.interval.lower.isFinite, let sd = r.observedSD else { return r }
+        let gamma = SkewCorrectedT.skewness(xs)
+        let q = Dist.tUpperQuantile(alpha, df: Double(xs.count - 1))
+        let b = SkewCorrectedT.bounds(mean: r.estimate, sd: sd, skewness: gamma, n: xs.count, q: q)
+        r.method = "skew-corrected t (Hall 1992, df \(xs.count - 1), skewness \(fmt(gamma, 2)))"
+        r.interval = Interval(lower: b.lower, upper: b.upper, level: 1 - 2 * alpha)
+        return r
+    }
+
+    /// The interval on the mean of xs that a design's method names (`.t` or `.skewCorrectedT`).
+    public static func mean(_ xs: [Double], alpha: Double, method: IntervalMethod) -> IntervalEstimate {
+        precondition(method == .t || method == .skewCorrectedT, "mean interval: method \(method.rawValue) is not a mean")
+        return method == .skewCorrectedT ? skewCorrectedMean(xs, alpha: alpha) : mean(xs, alpha: alpha)
+    }
+
+    /// The paired interval on mean(a_i - b_i) that a design's method names.
+    public static func paired(_ a: [Double], _ b: [Double], alpha: Double, method: IntervalMethod) -> IntervalEstimate {
+        precondition(a.count == b.count, "paired interval: samples of different sizes")
+        var r = mean(zip(a, b).map { $0 - $1 }, alpha: alpha, method: method)
+        r.method = "paired " + r.method
+        return r
+    }
+
     /// Welch t interval on mean(a) - mean(b) (independent groups, e.g. an A/A control).
     public static func welch(_ a: [Double], _ b: [Double], alpha: Double) -> IntervalEstimate {
         let sa = Summary(a), sb = Summary(b)

@@ -11,6 +11,10 @@ public enum EvidenceLayer: String, Codable, Sendable, CaseIterable {
 public enum IntervalMethod: String, Codable, Sendable {
     /// t interval on the mean of n observations (one sample, or paired differences).
     case t = "t"
+    /// Hall's (1992) skew-corrected t on the mean of n observations (`SkewCorrectedT`): the t
+    /// interval's one-sided error under skewness is O(1/sqrt n), this one's O(1/n). Below
+    /// `SkewCorrectedT.minimumN` it is the plain t (the sample skewness is too noisy there).
+    case skewCorrectedT = "skew-corrected-t"
     /// Welch t interval on mean(A) - mean(B), n per group.
     case welch = "welch-t"
     /// Clopper-Pearson interval on a rate of n trials.
@@ -126,6 +130,10 @@ public struct SubClaimDesign: Codable, Sendable, Equatable {
                        sampleSize: sampleSize, unit: unit)
     }
 
+    /// Whether the interval is a mean of per-unit scalars (plain or skew-corrected t): the kind
+    /// `reproduce calibrate` resamples on the claims' own shapes.
+    public var isMeanInterval: Bool { method == .t || method == .skewCorrectedT }
+
     /// The per-interval alpha within a claim whose family alpha is `familyAlpha`.
     public func alpha(familyAlpha: Double) -> Double { familyAlpha * alphaShare / Double(count) }
 
@@ -179,14 +187,14 @@ public struct SubClaimDesign: Codable, Sendable, Equatable {
             return (v == .reproduced ? 1 : 0, v == .notReproduced ? 1 : 0)
         case .clopperPearson:
             return binomialProbabilities(rate: reference + e, n: n, alpha: alpha)
-        case .t, .welch, .normal:
+        case .t, .skewCorrectedT, .welch, .normal:
             guard n >= 2, planningSD.isFinite, planningSD >= 0 else { return (0, 0) }
             let se = method == .welch ? planningSD * (2 / Double(n)).squareRoot() : planningSD / Double(n).squareRoot()
             // Welch's interval estimates its df (Welch-Satterthwaite), between n - 1 (one group's
             // variance dominates) and 2n - 2 (equal variances). Planning at the lower end, for the
             // critical value and for the spread of the estimated sd, gives probabilities that hold
             // at any variance ratio; 2n - 2 was optimistic at n = 5 (CALIBRATION.md).
-            let df: Double? = switch method { case .t, .welch: Double(n - 1); default: nil }
+            let df: Double? = switch method { case .t, .skewCorrectedT, .welch: Double(n - 1); default: nil }
             let q = df.map { Dist.tUpperQuantile(alpha, df: $0) } ?? Dist.normalUpperQuantile(alpha)
             if se == 0 {
                 let v = decide(Interval(lower: reference + e, upper: reference + e, level: 1 - 2 * alpha))

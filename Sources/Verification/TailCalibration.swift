@@ -76,12 +76,12 @@ public enum TailCalibration {
         var repCheck: Double?, notCheck: Double?
         switch d.method {
         case .clopperPearson: how = "exact binomial sum"
-        case .t, .welch: how = "exact (noncentral t, probit quadrature)"
+        case .t, .skewCorrectedT, .welch: how = "exact (noncentral t, probit quadrature)"
         default: how = "normal (known sd)"
         }
         let rep = d.probabilities(trueEffect: boundary, n: n, alpha: a).reproduced
         let not = d.probabilities(trueEffect: d.claimHoldsEffect, n: n, alpha: a).notReproduced
-        if d.method == .t || d.method == .welch, n >= 2 {
+        if d.isMeanInterval || d.method == .welch, n >= 2 {
             let nodes = simpsonSampleSDNodes(df: Double(n - 1))
             repCheck = d.probabilities(trueEffect: boundary, n: n, alpha: a, sampleSDNodes: nodes).reproduced
             notCheck = d.probabilities(trueEffect: d.claimHoldsEffect, n: n, alpha: a, sampleSDNodes: nodes).notReproduced
@@ -149,6 +149,13 @@ public struct ShapeCalibrationRow: Codable, Sendable {
         return over(falseNotReproduced, claimedEquivalent ? 2 * bound : bound) || over(falseReproduced, bound)
     }
     public var claimedEquivalent: Bool
+    /// The design's interval (nil in rows written before skew-corrected designs existed: plain t).
+    public var method: IntervalMethod?
+    /// Hall's correction was applied at this n (skew-corrected design, n >= `SkewCorrectedT.minimumN`).
+    public var skewCorrectedApplied: Bool?
+    /// For a skew-corrected design: the plain t's false-verdict rates on the same shape.
+    public var plainTFalseReproduced: TailRate?
+    public var plainTFalseNotReproduced: TailRate?
 }
 
 public enum ShapeCalibration {
@@ -160,40 +167,52 @@ public enum ShapeCalibration {
         exp(lgamma(Double(n + m)) - lgamma(Double(n + 1)) - lgamma(Double(m)))
     }
 
-    /// The verdict of one resample's t interval (sum and sum of squares of its values).
-    static func verdict(_ d: SubClaimDesign, sum: Double, sumSq: Double, n: Int, q: Double) -> Verdict {
-        let mean = sum / Double(n)
-        let v = max(0, (sumSq - Double(n) * mean * mean) / Double(n - 1))
+    /// The power sums Σx, Σx², Σx³ of one resample: all a mean interval (plain or skew-corrected t) reads.
+    public typealias PowerSums = (sum: Double, sumSq: Double, sumCube: Double)
+
+    /// One resample's interval under the design's method (plain t, or Hall's skew-corrected t).
+    static func bounds(_ method: IntervalMethod, _ p: PowerSums, n: Int, q: Double) -> (lower: Double, upper: Double) {
+        if method == .skewCorrectedT { return SkewCorrectedT.bounds(sum: p.sum, sumSq: p.sumSq, sumCube: p.sumCube, n: n, q: q) }
+        let mean = p.sum / Double(n)
+        let v = max(0, (p.sumSq - Double(n) * mean * mean) / Double(n - 1))
         let half = q * (v / Double(n)).squareRoot()
-        return d.decide(Interval(lower: mean - half, upper: mean + half, level: 0))
+        return (mean - half, mean + half)
+    }
+
+    /// The verdict of one resample's interval.
+    static func verdict(_ d: SubClaimDesign, _ p: PowerSums, n: Int, q: Double) -> Verdict {
+        let b = bounds(d.method, p, n: n, q: q)
+        return d.decide(Interval(lower: b.lower, upper: b.upper, level: 0))
     }
 
     /// Exact P(event) over all resamples (multinomial weights), for the values `x` (already shifted).
-    static func enumerate(_ x: [Double], n: Int, _ event: @escaping (Double, Double) -> Bool) -> Double {
+    static func enumerate(_ x: [Double], n: Int, _ event: @escaping (PowerSums) -> Bool) -> Double {
         let m = x.count
         let logM = log(Double(m))
         var total = 0.0
         // Depth-first over counts k_0..k_{m-1}, with running sums and log(n! / prod k_i!).
-        func go(_ i: Int, _ left: Int, _ sum: Double, _ sumSq: Double, _ logCoef: Double) {
+        func go(_ i: Int, _ left: Int, _ p: PowerSums, _ logCoef: Double) {
+            let xi = x[i]
             if i == m - 1 {
                 let k = Double(left)
-                let s = sum + k * x[i], s2 = sumSq + k * x[i] * x[i]
-                if event(s, s2) { total += exp(logCoef - lgamma(k + 1) - Double(n) * logM) }
+                if event((p.sum + k * xi, p.sumSq + k * xi * xi, p.sumCube + k * xi * xi * xi)) {
+                    total += exp(logCoef - lgamma(k + 1) - Double(n) * logM)
+                }
                 return
             }
             for k in 0...left {
                 let kd = Double(k)
-                go(i + 1, left - k, sum + kd * x[i], sumSq + kd * x[i] * x[i], logCoef - lgamma(kd + 1))
+                go(i + 1, left - k, (p.sum + kd * xi, p.sumSq + kd * xi * xi, p.sumCube + kd * xi * xi * xi), logCoef - lgamma(kd + 1))
             }
         }
-        go(0, n, 0, 0, lgamma(Double(n + 1)))
+        go(0, n, (0, 0, 0), lgamma(Double(n + 1)))
         return min(1, total)
     }
 
     /// P(event) by importance sampling: the resampling distribution tilted to p_i ∝ exp(theta x_i)
     /// (theta = 0: plain Monte Carlo). Returns the estimate and its relative standard error.
     static func tilted(_ x: [Double], n: Int, theta: Double, replicates: Int, stream: inout RandomStream,
-                       _ event: @escaping (Double, Double) -> Bool) -> (value: Double, relativeError: Double) {
+                       _ event: @escaping (PowerSums) -> Bool) -> (value: Double, relativeError: Double) {
         let m = x.count
         let centre = x.reduce(0, +) / Double(m)
         let w = x.map { exp(theta * ($0 - centre)) }
@@ -205,16 +224,16 @@ public enum ShapeCalibration {
         let logZ = log(z / Double(m))
         var s1 = 0.0, s2 = 0.0
         for _ in 0..<replicates {
-            var sum = 0.0, sumSq = 0.0, logLR = 0.0
+            var sum = 0.0, sumSq = 0.0, sumCube = 0.0, logLR = 0.0
             for _ in 0..<n {
                 let u = stream.uniform()
                 var lo = 0, hi = m - 1
                 while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] < u { lo = mid + 1 } else { hi = mid } }
                 let v = x[lo]
-                sum += v; sumSq += v * v
+                sum += v; sumSq += v * v; sumCube += v * v * v
                 logLR += logZ - theta * (v - centre)
             }
-            if event(sum, sumSq) { let lr = exp(logLR); s1 += lr; s2 += lr * lr }
+            if event((sum, sumSq, sumCube)) { let lr = exp(logLR); s1 += lr; s2 += lr * lr }
         }
         let r = Double(replicates)
         let mean = s1 / r
@@ -227,7 +246,7 @@ public enum ShapeCalibration {
     /// sampling with the tilt (among a grid in units of 1 / sd, on the side `direction`) whose pilot
     /// run has the smallest relative error.
     static func rate(_ x: [Double], n: Int, direction: Double, replicates: Int, stream: inout RandomStream,
-                     _ event: @escaping (Double, Double) -> Bool) -> TailRate {
+                     _ event: @escaping (PowerSums) -> Bool) -> TailRate {
         if multisets(m: x.count, n: n) <= Double(enumerationLimit) {
             return TailRate(enumerate(x, n: n, event), method: "exact enumeration of the resamples")
         }
@@ -248,10 +267,42 @@ public enum ShapeCalibration {
         return TailRate(r.value, relativeError: r.relativeError, method: how)
     }
 
-    /// The realised rates of a t design on resamples of `scalars` at n = the design's size at `scale`.
+    /// The four realised rates of a mean-interval design on resamples of `centred` (shifted to the
+    /// effect judged) at n: false REPRODUCED, false NOT REPRODUCED, P(REP | holds), P(NOT | fails).
+    static func rates(_ d: SubClaimDesign, centred: [Double], n: Int, q: Double, replicates: Int,
+                      stream: inout RandomStream) -> (falseRep: TailRate, falseNot: TailRate, power: TailRate, notFails: TailRate) {
+        func shifted(_ effect: Double) -> [Double] { centred.map { d.reference + effect + $0 } }
+        func event(_ v: Verdict) -> (PowerSums) -> Bool { { p in verdict(d, p, n: n, q: q) == v } }
+        // Tilt directions: towards the side where the wrong verdict lies.
+        let towardsClaim: Double = d.claimed == .less ? -1 : 1
+        if d.claimed == .equivalent {
+            // REPRODUCED at +margin needs the mean pulled down, at -margin pulled up.
+            let up = rate(shifted(d.sesoi), n: n, direction: -1, replicates: replicates, stream: &stream, event(.reproduced))
+            let down = rate(shifted(-d.sesoi), n: n, direction: 1, replicates: replicates, stream: &stream, event(.reproduced))
+            // NOT REPRODUCED at no bias: wholly above +margin or wholly below -margin.
+            let hi = rate(shifted(0), n: n, direction: 1, replicates: replicates, stream: &stream) { p in
+                bounds(d.method, p, n: n, q: q).lower > d.reference + d.sesoi
+            }
+            let lo = rate(shifted(0), n: n, direction: -1, replicates: replicates, stream: &stream) { p in
+                bounds(d.method, p, n: n, q: q).upper < d.reference - d.sesoi
+            }
+            return (up.value >= down.value ? up : down,
+                    TailRate(hi.value + lo.value, relativeError: max(hi.relativeError, lo.relativeError), method: hi.method),
+                    rate(shifted(0), n: n, direction: 0, replicates: replicates, stream: &stream, event(.reproduced)),
+                    rate(shifted(2 * d.sesoi), n: n, direction: 0, replicates: replicates, stream: &stream, event(.notReproduced)))
+        }
+        return (rate(shifted(0), n: n, direction: towardsClaim, replicates: replicates, stream: &stream, event(.reproduced)),
+                rate(shifted(d.claimHoldsEffect), n: n, direction: -towardsClaim, replicates: replicates, stream: &stream, event(.notReproduced)),
+                rate(shifted(d.claimHoldsEffect), n: n, direction: 0, replicates: replicates, stream: &stream, event(.reproduced)),
+                rate(shifted(0), n: n, direction: 0, replicates: replicates, stream: &stream, event(.notReproduced)))
+    }
+
+    /// The realised rates of a mean-interval design (plain or skew-corrected t) on resamples of
+    /// `scalars` at n = the design's size at `scale`; for a skew-corrected design also the plain
+    /// t's false-verdict rates on the same shape, for comparison.
     public static func calibrate(_ scalars: SeedScalars, design d: SubClaimDesign, scale: String, familyAlpha: Double,
                                  replicates: Int, masterSeed: UInt64) -> ShapeCalibrationRow? {
-        guard d.method == .t, scalars.values.count >= 2 else { return nil }
+        guard d.isMeanInterval, scalars.values.count >= 2 else { return nil }
         let n = d.sampleSize[scale: scale]
         guard n >= 2 else { return nil }
         let a = d.alpha(familyAlpha: familyAlpha)
@@ -262,38 +313,15 @@ public enum ShapeCalibration {
         let m2 = centred.reduce(0) { $0 + $1 * $1 } / m
         let m3 = centred.reduce(0) { $0 + $1 * $1 * $1 } / m
         let m4 = centred.reduce(0) { $0 + $1 * $1 * $1 * $1 } / m
-        var stream = RandomStream(master: masterSeed, claim: "calibrate",
-                                  label: "shape/\(scalars.claim)/\(scalars.subClaim)/\(scalars.interval)/\(scale)")
-        func shifted(_ effect: Double) -> [Double] { centred.map { d.reference + effect + $0 } }
-        func event(_ v: Verdict) -> (Double, Double) -> Bool { { s, s2 in verdict(d, sum: s, sumSq: s2, n: n, q: q) == v } }
-        // Tilt directions: towards the side where the wrong verdict lies.
-        let towardsClaim: Double = d.claimed == .less ? -1 : 1
-        let falseRep: TailRate
-        let falseNot: TailRate
-        let power: TailRate
-        let notFails: TailRate
-        if d.claimed == .equivalent {
-            // REPRODUCED at +margin needs the mean pulled down, at -margin pulled up.
-            let up = rate(shifted(d.sesoi), n: n, direction: -1, replicates: replicates, stream: &stream, event(.reproduced))
-            let down = rate(shifted(-d.sesoi), n: n, direction: 1, replicates: replicates, stream: &stream, event(.reproduced))
-            falseRep = up.value >= down.value ? up : down
-            // NOT REPRODUCED at no bias: wholly above +margin or wholly below -margin.
-            let hi = rate(shifted(0), n: n, direction: 1, replicates: replicates, stream: &stream) { s, s2 in
-                let mean = s / Double(n), v = max(0, (s2 - Double(n) * mean * mean) / Double(n - 1))
-                return mean - q * (v / Double(n)).squareRoot() > d.reference + d.sesoi
-            }
-            let lo = rate(shifted(0), n: n, direction: -1, replicates: replicates, stream: &stream) { s, s2 in
-                let mean = s / Double(n), v = max(0, (s2 - Double(n) * mean * mean) / Double(n - 1))
-                return mean + q * (v / Double(n)).squareRoot() < d.reference - d.sesoi
-            }
-            falseNot = TailRate(hi.value + lo.value, relativeError: max(hi.relativeError, lo.relativeError), method: hi.method)
-            power = rate(shifted(0), n: n, direction: 0, replicates: replicates, stream: &stream, event(.reproduced))
-            notFails = rate(shifted(2 * d.sesoi), n: n, direction: 0, replicates: replicates, stream: &stream, event(.notReproduced))
-        } else {
-            falseRep = rate(shifted(0), n: n, direction: towardsClaim, replicates: replicates, stream: &stream, event(.reproduced))
-            falseNot = rate(shifted(d.claimHoldsEffect), n: n, direction: -towardsClaim, replicates: replicates, stream: &stream, event(.notReproduced))
-            power = rate(shifted(d.claimHoldsEffect), n: n, direction: 0, replicates: replicates, stream: &stream, event(.reproduced))
-            notFails = rate(shifted(0), n: n, direction: 0, replicates: replicates, stream: &stream, event(.notReproduced))
+        let label = "shape/\(scalars.claim)/\(scalars.subClaim)/\(scalars.interval)/\(scale)"
+        var stream = RandomStream(master: masterSeed, claim: "calibrate", label: label)
+        let r = rates(d, centred: centred, n: n, q: q, replicates: replicates, stream: &stream)
+        var plainT: (falseRep: TailRate, falseNot: TailRate)?
+        if d.method == .skewCorrectedT {
+            var t = d; t.method = .t
+            var tStream = RandomStream(master: masterSeed, claim: "calibrate", label: label + "/plain-t")
+            let tr = rates(t, centred: centred, n: n, q: q, replicates: replicates, stream: &tStream)
+            plainT = (tr.falseRep, tr.falseNot)
         }
         var observed = d; observed.planningSD = summary.sd; observed.count = 1
         var single = d; single.count = 1
@@ -302,10 +330,12 @@ public enum ShapeCalibration {
             alpha: a, count: d.count, decidable: d.plan(scale: scale, familyAlpha: familyAlpha).decidable,
             skewness: m2 > 0 ? m3 / pow(m2, 1.5) : 0, kurtosis: m2 > 0 ? m4 / (m2 * m2) - 3 : 0,
             observedSD: summary.sd, planningSD: d.planningSD,
-            falseReproduced: falseRep, falseNotReproduced: falseNot, power: power,
+            falseReproduced: r.falseRep, falseNotReproduced: r.falseNot, power: r.power,
             normalPower: observed.probabilities(trueEffect: d.claimHoldsEffect, n: n, alpha: a).reproduced,
             planPower: single.probabilities(trueEffect: d.claimHoldsEffect, n: n, alpha: a).reproduced,
-            notWhenFails: notFails, atomFloor: pow(Double(centred.count), Double(1 - n)), claimedEquivalent: d.claimed == .equivalent)
+            notWhenFails: r.notFails, atomFloor: pow(Double(centred.count), Double(1 - n)), claimedEquivalent: d.claimed == .equivalent,
+            method: d.method, skewCorrectedApplied: d.method == .skewCorrectedT && n >= SkewCorrectedT.minimumN,
+            plainTFalseReproduced: plainT?.falseRep, plainTFalseNotReproduced: plainT?.falseNot)
     }
 
     // MARK: The committed table of scalars
