@@ -44,8 +44,8 @@ public struct CategoricalLayer: Codable, Sendable, Equatable {
         return l
     }
 
-    /// One relaxed draw for every group and example (`CategoricalLayerSample.draw`): per example
-    /// row, u for every logit, then v. The sample's `values` are the one-hot outputs.
+    /// One relaxed draw for every group and example (`CategoricalLayerSample.draw`): u for every
+    /// logit of the minibatch (row by row), then v likewise. The sample's `values` are the one-hot outputs.
     public func sample(_ input: Matrix, stream: inout RandomStream) -> CategoricalLayerSample {
         let l = logits(input)
         var u = Matrix(rows: l.rows, cols: l.cols), v = u

@@ -42,7 +42,7 @@ public extension StochasticComputationGraph {
 }
 
 /// REBAR, RELAX and LAX for the parameters theta_X of one categorical (or Bernoulli) node of a
-/// stochastic computation graph: the RELAX draft's Eq. 13 (and Eq. 12, LAX) on the node's K logits
+/// stochastic computation graph: the RELAX draft's Eq. 13 (RELAX), Eq. 12 (REBAR) and LAX on the node's K logits
 /// (`CategoricalRelax`, `CategoricalLax`, Appendix B's reparameterisation), with f the node's
 /// downstream cost at the sampled graph (a black box: the descendants are sampled given b), then
 /// chained to theta_X through the logits' linear features (`StochasticNode.thetaGradient`). Each is an
