@@ -9,8 +9,8 @@ import Verification
 /// The injection is done on the estimator's output for the same noise (common random numbers):
 /// for each seed the estimator is run once, and the injected estimator's draws are formed from
 /// its outputs (g -> (1 + eps) g; g -> g + eps |g*|; g -> g* + k (g - g*)). The Monte Carlo layer
-/// (`IntervalEstimate.mean` per coordinate, `SubClaimDesign.decide` on a TOST design with the
-/// claim's margin) is then rerun on the injected draws; the smallest eps that flags a seed is
+/// (the t interval per coordinate, `SubClaimDesign.decide` on a TOST design with the claim's
+/// margin) is then rerun on the injected draws, from their mean and sd (each injection is affine); the smallest eps that flags a seed is
 /// found by bisection (the verdicts are monotone in eps).
 public struct SensitivityProblem: Sendable {
     public var estimator: String
@@ -85,24 +85,30 @@ public struct SensitivityResult: Codable, Sendable {
 public enum Sensitivity {
     enum Injection { case relative, additive, inflation }
 
+    /// One coordinate's draws, summarised: every injection is affine in the draws (g -> a g + c), so
+    /// the injected sample's mean and sd are a m + c and |a| s, and its t interval needs no pass over
+    /// the draws (the same interval `IntervalEstimate.mean` gives, up to rounding).
+    struct CoordinateSummary { var mean: Double; var sd: Double; var n: Int; var q: Double }
+
     /// The Monte Carlo layer's verdict on injected draws: (any coordinate NOT REPRODUCED, any
     /// coordinate not REPRODUCED).
-    static func judge(_ p: SensitivityProblem, _ cols: [[Double]], norms: [Double], _ kind: Injection, _ eps: Double,
+    static func judge(_ p: SensitivityProblem, _ summaries: [CoordinateSummary], norms: [Double], _ kind: Injection, _ eps: Double,
                       stopAtChange: Bool = false) -> (not: Bool, changed: Bool) {
         var not = false, changed = false
         for (g, range) in p.groups.enumerated() {
             for i in range {
-                let target = p.exact[i]
-                let injected: [Double]
+                let target = p.exact[i], c = summaries[i]
+                let mean: Double, sd: Double
                 switch kind {
-                case .relative: injected = cols[i].map { (1 + eps) * $0 }
-                case .additive: let c = eps * norms[g]; injected = cols[i].map { $0 + c }
-                case .inflation: injected = cols[i].map { target + eps * ($0 - target) }
+                case .relative: mean = (1 + eps) * c.mean; sd = abs(1 + eps) * c.sd
+                case .additive: mean = c.mean + eps * norms[g]; sd = c.sd
+                case .inflation: mean = target + eps * (c.mean - target); sd = abs(eps) * c.sd
                 }
                 let design = SubClaimDesign("Monte Carlo mean", layer: .monteCarlo, estimand: "mean", claimed: .equivalent,
                                             reference: target, sesoi: p.margins[i], sesoiSource: p.marginText, alphaShare: 1,
-                                            method: .t, sampleSize: PerScale(cols[i].count), unit: "draws")
-                let v = design.decide(IntervalEstimate.mean(injected, alpha: p.alphas[i]).interval)
+                                            method: .t, sampleSize: PerScale(c.n), unit: "draws")
+                let half = c.q * sd / Double(c.n).squareRoot()
+                let v = design.decide(Interval(lower: mean - half, upper: mean + half, level: 1 - 2 * p.alphas[i]))
                 if v == .notReproduced { not = true }
                 if v != .reproduced { changed = true }
                 if not || (stopAtChange && changed) { return (not, changed) }
@@ -129,13 +135,17 @@ public enum Sensitivity {
         for seed in seeds {
             var s = RandomStream(master: seed, claim: "calibrate", label: "catch/" + p.claim + "/" + p.estimator)
             let cols = p.sample(p.draws, &s)
-            let base = judge(p, cols, norms: norms, .relative, 0)
+            let summaries = cols.indices.map { i -> CoordinateSummary in
+                let m = Summary(cols[i])
+                return CoordinateSummary(mean: m.mean, sd: m.sd, n: m.n, q: Dist.tUpperQuantile(p.alphas[i], df: Double(m.n - 1)))
+            }
+            let base = judge(p, summaries, norms: norms, .relative, 0)
             if !base.changed { r.reproducedWithoutInjection += 1 }
-            r.relativeNot.append(threshold(from: 0, cap: 1000) { judge(p, cols, norms: norms, .relative, $0).not })
-            r.relativeChanged.append(threshold(from: 0, cap: 1000) { judge(p, cols, norms: norms, .relative, $0, stopAtChange: true).changed })
-            r.additiveNot.append(threshold(from: 0, cap: 1000) { judge(p, cols, norms: norms, .additive, $0).not })
-            r.additiveChanged.append(threshold(from: 0, cap: 1000) { judge(p, cols, norms: norms, .additive, $0, stopAtChange: true).changed })
-            r.inflationChanged.append(threshold(from: 1, cap: 1000) { judge(p, cols, norms: norms, .inflation, $0, stopAtChange: true).changed })
+            r.relativeNot.append(threshold(from: 0, cap: 1000) { judge(p, summaries, norms: norms, .relative, $0).not })
+            r.relativeChanged.append(threshold(from: 0, cap: 1000) { judge(p, summaries, norms: norms, .relative, $0, stopAtChange: true).changed })
+            r.additiveNot.append(threshold(from: 0, cap: 1000) { judge(p, summaries, norms: norms, .additive, $0).not })
+            r.additiveChanged.append(threshold(from: 0, cap: 1000) { judge(p, summaries, norms: norms, .additive, $0, stopAtChange: true).changed })
+            r.inflationChanged.append(threshold(from: 1, cap: 1000) { judge(p, summaries, norms: norms, .inflation, $0, stopAtChange: true).changed })
             progress?("  \(p.estimator) seed \(seed): relative NOT at \(fmt(r.relativeNot.last!, 3)), additive NOT at \(fmt(r.additiveNot.last!, 3))")
         }
         return r
