@@ -445,7 +445,7 @@ public struct RelaxVAEClaim: Claim {
         // 2. Orderings: paired t interval per model on the final training ELBO.
         func orderingEstimate(_ o: Ordering, hiRole: Role, alpha: Double) throws -> (IntervalEstimate, String) {
             let hi = try group(o.model, o.hi, hiRole).map(final), lo = try group(o.model, o.lo).map(final)
-            let e = IntervalEstimate.paired(hi, lo, alpha: alpha, method: design(o.name).method)
+            let e = IntervalEstimate.paired(hi, lo, alpha: alpha, method: Self.orderingDesign(o, alphaShare: Self.orderingShare).method)
             return (e, "\(fmt(hi.mean, 5)) vs \(fmt(lo.mean, 5)), paired difference \(fmt(e.estimate, 3)) [\(fmt(e.interval.lower, 3)), \(fmt(e.interval.upper, 3))] (sd \(fmt(e.observedSD ?? .nan, 3)))")
         }
         func ordering(_ o: Ordering, hiRole: Role) throws -> Check {
