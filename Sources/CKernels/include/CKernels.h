@@ -25,4 +25,11 @@ void dg_bernoulli_flip_products(long B, long H, long C, const uint64_t *up, cons
 void dg_adam_step(long n, double *parameters, const double *gradient, double *firstMoment, double *secondMoment,
                   double b1, double b2, double inverseC1, double inverseC2, double signedRate, double eps);
 
+/// exp of n values into out (in place allowed). With `vectorised` and a CPU with AVX2 and FMA, four at a
+/// time by glibc's own algorithm and constants (bit-for-bit glibc's exp where glibc uses its FMA variant;
+/// the caller checks that on a probe set first); otherwise exp() per value.
+void dg_exp_fill(long n, const double *x, double *out, int vectorised);
+/// Whether the CPU has AVX2 and FMA (the four-lane exp's requirement).
+int dg_exp_vectorised_available(void);
+
 #endif

@@ -33,8 +33,10 @@ public enum FlipRatios {
         w.data.withUnsafeBufferPointer { wd in
             up.data.withUnsafeMutableBufferPointer { e in
                 down.data.withUnsafeMutableBufferPointer { einv in
-                    for k in 0..<wd.count { e[k] = exp(gap * wd[k]) }
-                    // The reciprocals in a separate loop, which vectorises (the exp calls do not).
+                    guard let out = e.baseAddress else { return }
+                    for k in 0..<wd.count { e[k] = gap * wd[k] }
+                    VectorExp.fill(out, into: out, count: wd.count)
+                    // The reciprocals in a separate, vectorised loop.
                     for k in 0..<wd.count { einv[k] = 1 / e[k] }
                 }
             }
@@ -49,9 +51,11 @@ public enum FlipRatios {
         w.data.withUnsafeBufferPointer { wd in
             up.data.withUnsafeMutableBufferPointer { e in
                 down.data.withUnsafeMutableBufferPointer { einv in
+                    guard let out = e.baseAddress else { return }
                     for i in 0..<fanIn {
-                        for j in 0..<fanOut { e[j * fanIn + i] = exp(gap * wd[i * fanOut + j]) }
+                        for j in 0..<fanOut { e[j * fanIn + i] = gap * wd[i * fanOut + j] }
                     }
+                    VectorExp.fill(out, into: out, count: fanIn * fanOut)
                     for k in 0..<(fanIn * fanOut) { einv[k] = 1 / e[k] }
                 }
             }
@@ -147,10 +151,18 @@ public enum FlipRatios {
         var fired = [UInt8](repeating: 0, count: n), inRange = fired
         var mask = [UInt64](repeating: 0, count: B * H)
         var den = [Double](repeating: 0, count: B * H)
+        // The odds against each child's sampled output, exp(-+l), from the unclipped logit: the clip applies
+        // to the counterfactual probability clip(sigmoid(l + shift)), not before the shift.
+        var odds = [Double](repeating: 0, count: n)
+        for k in 0..<n {
+            let l = childLogits.data[k]
+            odds[k] = Swift.min(Swift.max(childEncoding.fired(childValues.data[k]) ? -l : l, -700), 700)
+        }
+        VectorExp.inPlace(&odds)
         up.data.withUnsafeBufferPointer { ep in
         down.data.withUnsafeBufferPointer { em in
-        childLogits.data.withUnsafeBufferPointer { lc in
         childValues.data.withUnsafeBufferPointer { cv in
+        odds.withUnsafeBufferPointer { odds in
         inverse.withUnsafeMutableBufferPointer { inverse in
         scaled.withUnsafeMutableBufferPointer { scaled in
         low.withUnsafeMutableBufferPointer { low in
@@ -166,13 +178,10 @@ public enum FlipRatios {
                     largest = Swift.max(largest, Swift.max(a, b))
                 }
                 for r in 0..<B {
-                    // The odds come from the unclipped logit: the clip applies to the counterfactual
-                    // probability clip(sigmoid(l + shift)), not before the shift.
                     let k = r * C + j
-                    let upChild = childEncoding.fired(cv[k]), l = lc[k]
-                    let odds = exp(Swift.min(Swift.max(upChild ? -l : l, -700), 700))
-                    let v = 1 / (1 + Swift.min(Swift.max(odds, lo), hi))
-                    let a = odds * v, lower = lo * v, upper = hi * v
+                    let upChild = childEncoding.fired(cv[k]), o = odds[k]
+                    let v = 1 / (1 + Swift.min(Swift.max(o, lo), hi))
+                    let a = o * v, lower = lo * v, upper = hi * v
                     inverse[k] = v; scaled[k] = a; low[k] = lower; high[k] = upper
                     fired[k] = upChild ? 1 : 0
                     inRange[k] = smallest * a >= lower && largest * a <= upper ? 1 : 0
