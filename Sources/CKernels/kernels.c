@@ -225,3 +225,51 @@ void dg_exp_fill(long n, const double *x, double *out, int vectorised) {
 #endif
     for (long i = 0; i < n; i++) out[i] = exp(x[i]);
 }
+
+// MARK: GSL's mt19937, many draws per call
+
+// GSL's mt19937 state (rng/mt.c, unchanged since GSL 1.x): 624 words of 32 bits held in unsigned
+// longs, and the index of the next word. The Swift side calls this only on a generator whose
+// gsl_rng_name is "mt19937" and whose gsl_rng_size is sizeof(dg_mt_state).
+typedef struct { unsigned long mt[624]; int mti; } dg_mt_state;
+
+long dg_mt19937_state_size(void) { return (long)sizeof(dg_mt_state); }
+
+// gsl_rng_uniform_pos n times: mt_get's regeneration and tempering, word / 2^32, zero words skipped
+// (uniform_pos redraws while the double is 0). Same words, same order, same doubles as n calls of
+// gsl_rng_uniform_pos; only the two indirect calls per draw are gone.
+void dg_mt19937_uniform_pos(void *vstate, double *out, long n) {
+    enum { N = 624, M = 397 };
+    const unsigned long upper = 0x80000000UL, lower = 0x7fffffffUL;
+    dg_mt_state *state = (dg_mt_state *)vstate;
+    unsigned long *const mt = state->mt;
+    long i = 0;
+    while (i < n) {
+        if (state->mti >= N) {
+            int kk;
+            for (kk = 0; kk < N - M; kk++) {
+                const unsigned long y = (mt[kk] & upper) | (mt[kk + 1] & lower);
+                mt[kk] = mt[kk + M] ^ (y >> 1) ^ ((y & 0x1) ? 0x9908b0dfUL : 0);
+            }
+            for (; kk < N - 1; kk++) {
+                const unsigned long y = (mt[kk] & upper) | (mt[kk + 1] & lower);
+                mt[kk] = mt[kk + (M - N)] ^ (y >> 1) ^ ((y & 0x1) ? 0x9908b0dfUL : 0);
+            }
+            {
+                const unsigned long y = (mt[N - 1] & upper) | (mt[0] & lower);
+                mt[N - 1] = mt[M - 1] ^ (y >> 1) ^ ((y & 0x1) ? 0x9908b0dfUL : 0);
+            }
+            state->mti = 0;
+        }
+        int mti = state->mti;
+        while (mti < N && i < n) {
+            unsigned long k = mt[mti++];
+            k ^= (k >> 11);
+            k ^= (k << 7) & 0x9d2c5680UL;
+            k ^= (k << 15) & 0xefc60000UL;
+            k ^= (k >> 18);
+            if (k != 0) out[i++] = k / 4294967296.0;
+        }
+        state->mti = mti;
+    }
+}

@@ -127,4 +127,72 @@ import Testing
         VectorExp.inPlace(&nan)
         #expect(nan[0].isNaN && nan[4].bitPattern == exp(4.0).bitPattern)
     }
+
+    /// fillUniform draws the numbers uniform() draws, in order, across the generator's 624-word refills,
+    /// and leaves the stream where per-draw calls would.
+    @Test func fillUniformIsUniformInOrder() {
+        for seed: UInt64 in [1, 2022, 0xdead_beef] {
+            var bulk = RandomStream(seed: seed), single = RandomStream(seed: seed)
+            for n in [0, 1, 7, 623, 624, 625, 1249, 10_000] {
+                var buffer = [Double](repeating: -1, count: n)
+                bulk.fillUniform(&buffer)
+                let reference = (0..<n).map { _ in single.uniform() }
+                #expect(buffer.map(\.bitPattern) == reference.map(\.bitPattern), "seed \(seed), n \(n)")
+            }
+            #expect(bulk.uniform().bitPattern == single.uniform().bitPattern)
+        }
+    }
+
+    /// HNCA's hidden-unit signals (branch-free selects) against the two-branch scalar formula, clip included.
+    @Test func hiddenSignalsAreBitForBitTheScalarFormula() {
+        var stream = RandomStream(seed: 31)
+        let (B, H) = (7, 45)
+        let clip = 1e-5
+        let p = Matrix(rows: B, cols: H, data: (0..<(B * H)).map { k in k % 11 == 0 ? [clip, 1 - clip, 0.3][k % 3] : Fn.sigmoid(stream.normal(sd: 5)) })
+        let x = Matrix(rows: B, cols: H, data: (0..<(B * H)).map { _ in stream.uniform() < 0.5 ? 1 : -1 })
+        let ratio = Matrix(rows: B, cols: H, data: (0..<(B * H)).map { _ in exp(stream.normal(sd: 2)) })
+        let signal = (0..<B).map { _ in stream.normal() }
+        var d = Matrix(rows: B, cols: H)
+        FlipRatios.hiddenSignals(.hnca, probabilities: p, values: x, encoding: .plusMinusOne, clip: clip, ratio: ratio, signal: signal, into: &d)
+        for r in 0..<B {
+            for i in 0..<H {
+                let pi = p[r, i], rr = ratio[r, i], s = signal[r]
+                let expected = pi <= clip || pi >= 1 - clip ? 0
+                    : x[r, i] > 0 ? pi * (1 - pi) * (1 - rr) / (pi + (1 - pi) * rr) * s
+                                  : pi * (1 - pi) * (rr - 1) / (pi * rr + (1 - pi)) * s
+                #expect(expected.bitPattern == d[r, i].bitPattern)
+            }
+        }
+    }
+}
+
+/// Weights too large for the product form (|W| > 600; exp(|W|) overflows above 709.78): the flip
+/// counterfactuals go to log space and stay finite and equal to a brute-force recomputation
+/// (before issue 21 FlipExponentials gave expm1(-|W|) = -inf * 0 = NaN there).
+@Suite struct FlipCounterfactualsLargeWeightsTests {
+    @Test func hugeWeightsGiveTheRecomputedShifts() {
+        var s = RandomStream(seed: 709)
+        let B = 3, J = 4, I = 5
+        let x = Matrix(rows: B, cols: J, data: (0..<(B * J)).map { _ in s.uniform() < 0.5 ? 1 : 0 })
+        let w = Matrix(rows: I, cols: J, data: (0..<(I * J)).map { k in (k % 3 == 0 ? 800 : 3) * s.normal() })
+        let bias = (0..<I).map { _ in s.normal() }
+        let y = Matrix(rows: B, cols: I, data: (0..<(B * I)).map { _ in s.uniform() < 0.5 ? 1 : 0 })
+        func logits(_ x: Matrix) -> Matrix { var l = Matrix.product(x, w, transposeB: true); l.addRowVector(bias); return l }
+        func rowLogLik(_ l: Matrix, _ b: Int) -> Double { (0..<I).reduce(0) { $0 + (y[b, $1] == 1 ? Fn.logSigmoid(l[b, $1]) : Fn.logSigmoid(-l[b, $1])) } }
+        func rowEntropy(_ l: Matrix, _ b: Int) -> Double { (0..<I).reduce(0) { $0 + ELBOComponents.bernoulliEntropy(logit: l[b, $1]) } }
+        let l = logits(x)
+        let shift = FlipCounterfactuals.logLikelihoodShift(parents: x, weights: w, childLogits: l, children: y)
+        let entropy = FlipCounterfactuals.entropyShift(parents: x, weights: w, childLogits: l)
+        for b in 0..<B {
+            for j in 0..<J {
+                var flipped = x
+                flipped[b, j] = 1 - x[b, j]
+                let lf = logits(flipped)
+                let expectedShift = rowLogLik(lf, b) - rowLogLik(l, b), expectedEntropy = rowEntropy(lf, b) - rowEntropy(l, b)
+                #expect(shift[b, j].isFinite && entropy[b, j].isFinite)
+                #expect(abs(shift[b, j] - expectedShift) <= 1e-9 * max(1, abs(expectedShift)))
+                #expect(abs(entropy[b, j] - expectedEntropy) <= 1e-9 * max(1, abs(expectedEntropy)))
+            }
+        }
+    }
 }

@@ -32,4 +32,10 @@ void dg_exp_fill(long n, const double *x, double *out, int vectorised);
 /// Whether the CPU has AVX2 and FMA (the four-lane exp's requirement).
 int dg_exp_vectorised_available(void);
 
+/// sizeof GSL's mt19937 state as this file declares it (checked against gsl_rng_size before use).
+long dg_mt19937_state_size(void);
+/// n draws of gsl_rng_uniform_pos from an mt19937 generator's state (gsl_rng.state), bit for bit and in
+/// order, without the per-draw indirect calls.
+void dg_mt19937_uniform_pos(void *state, double *out, long n);
+
 #endif

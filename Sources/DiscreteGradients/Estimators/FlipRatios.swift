@@ -260,24 +260,34 @@ public enum FlipRatios {
                     deltas.data.withUnsafeMutableBufferPointer { d in
                         for r in 0..<B {
                             let s = signal[r]
-                            for i in 0..<H {
-                                let idx = r * H + i, p = pp[idx], up = encoding.fired(x[idx])
-                                if p <= pLow || p >= pHigh { d[idx] = 0; continue }
-                                switch credit {
-                                case .reinforce:
-                                    // dlog pi(phi)/dl = 1{phi = on} - p.
-                                    d[idx] = ((up ? 1 : 0) - p) * s
-                                case .hnca:
-                                    // Eq. 3: sum_phi rho(phi) dpi(phi)/dl = p(1 - p)(q_on - q_off) / (p q_on + (1 - p) q_off),
-                                    // with q(-phi) = r q(phi) (Algorithm 1, lines 7-9 and 15).
-                                    let rr = ratio[idx]
-                                    d[idx] = up ? p * (1 - p) * (1 - rr) / (p + (1 - p) * rr) * s
-                                                : p * (1 - p) * (rr - 1) / (p * rr + (1 - p)) * s
-                                case .hncaSampledOutputOnly:
-                                    // The mutant: rho(Phi) dlog pi(Phi)/dl, the sampled output only.
-                                    let rr = ratio[idx]
-                                    let rho = up ? 1 / (p + (1 - p) * rr) : 1 / (p * rr + (1 - p))
-                                    d[idx] = rho * ((up ? 1 : 0) - p) * s
+                            switch credit {
+                            case .hnca:
+                                // Eq. 3: sum_phi rho(phi) dpi(phi)/dl = p(1 - p)(q_on - q_off) / (p q_on + (1 - p) q_off),
+                                // with q(-phi) = r q(phi) (Algorithm 1, lines 7-9 and 15):
+                                // p (1 - p) (1 - r) / (p + (1 - p) r) if the unit fired, p (1 - p) (r - 1) / (p r + (1 - p)) if not.
+                                // Both cases' operands are selected without a branch (the unit's output is a coin flip
+                                // for the branch predictor); the operations and their order are each case's own.
+                                for i in 0..<H {
+                                    let idx = r * H + i, p = pp[idx], up = encoding.fired(x[idx]), rr = ratio[idx]
+                                    let q = 1 - p
+                                    let numerator = p * q * (up ? 1 - rr : rr - 1)
+                                    let denominator = up ? p + q * rr : p * rr + q
+                                    let value = numerator / denominator * s
+                                    d[idx] = p <= pLow || p >= pHigh ? 0 : value
+                                }
+                            case .reinforce, .hncaSampledOutputOnly:
+                                for i in 0..<H {
+                                    let idx = r * H + i, p = pp[idx], up = encoding.fired(x[idx])
+                                    if p <= pLow || p >= pHigh { d[idx] = 0; continue }
+                                    if credit == .reinforce {
+                                        // dlog pi(phi)/dl = 1{phi = on} - p.
+                                        d[idx] = ((up ? 1 : 0) - p) * s
+                                    } else {
+                                        // The mutant: rho(Phi) dlog pi(Phi)/dl, the sampled output only.
+                                        let rr = ratio[idx]
+                                        let rho = up ? 1 / (p + (1 - p) * rr) : 1 / (p * rr + (1 - p))
+                                        d[idx] = rho * ((up ? 1 : 0) - p) * s
+                                    }
                                 }
                             }
                         }
