@@ -116,7 +116,7 @@ import Testing
     /// ranges the kernels use (weights times gap, logits, clamped odds) and the special values.
     @Test func vectorExpIsExp() {
         var stream = RandomStream(seed: 709)
-        var x: [Double] = [0, -0.0, 1e-320, 0x1p-54, -0x1p-55, 511.99, 512, -512, 709.7, 709.8, -745, -746, 1e3, .infinity, -.infinity]
+        var x: [Double] = [0, -0.0, .leastNonzeroMagnitude, 0x1p-54, -0x1p-55, 511.99, 512, -512, 709.7, 709.8, -745, -746, 1e3, .infinity, -.infinity]
         for k in 0..<200_003 { x.append(stream.uniform(-1, 1) * [1e-9, 0.01, 0.6, 4, 45, 300, 700, 800][k % 8]) }
         var y = x
         VectorExp.inPlace(&y)

@@ -53,6 +53,34 @@ public struct Adam: Sendable, Codable {
         }
     }
 
+    /// The per-step constants of `update`, for a step taken block by block (`beginStep`, then `update(segment:)`
+    /// on consecutive ranges of the moments): the same numbers as one `update` of the blocks' concatenation,
+    /// without building it.
+    struct StepConstants { let inverseC1: Double, inverseC2: Double, signedRate: Double }
+    mutating func beginStep(_ direction: Direction) -> StepConstants {
+        step += 1
+        return StepConstants(inverseC1: 1 / (1 - pow(beta1, Double(step))), inverseC2: 1 / (1 - pow(beta2, Double(step))),
+                             signedRate: direction == .descend ? -learningRate : learningRate)
+    }
+    /// Updates `parameters` with `gradient` against moments [offset, offset + count), and advances offset.
+    mutating func update(segment parameters: inout [Double], gradient: [Double], offset: inout Int, _ c: StepConstants) {
+        let count = parameters.count
+        precondition(gradient.count == count && offset + count <= firstMoment.count, "Adam: segment out of range")
+        let (b1, b2, eps, start) = (beta1, beta2, epsilon, offset)
+        firstMoment.withUnsafeMutableBufferPointer { m in
+            secondMoment.withUnsafeMutableBufferPointer { v in
+                gradient.withUnsafeBufferPointer { g in
+                    parameters.withUnsafeMutableBufferPointer { p in
+                        guard count > 0 else { return }
+                        dg_adam_step(count, p.baseAddress, g.baseAddress, m.baseAddress! + start, v.baseAddress! + start,
+                                     b1, b2, c.inverseC1, c.inverseC2, c.signedRate, eps)
+                    }
+                }
+            }
+        }
+        offset += count
+    }
+
     /// One Adam step on a matrix of parameters.
     public mutating func update(_ parameters: inout Matrix, gradient: Matrix, _ direction: Direction = .descend) {
         precondition(parameters.rows == gradient.rows && parameters.cols == gradient.cols, "Adam: gradient shape differs from parameters")
