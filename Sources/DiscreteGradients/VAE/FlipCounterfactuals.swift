@@ -25,7 +25,12 @@ public enum FlipCounterfactuals {
         // loop over j; each (b, j) still multiplies its factors in the order i = 0, 1, ...).
         let flips = FlipExponentials(w)
         if flips.maxAbs > FlipExponentials.productFormLimit { return logLikelihoodShiftInLogSpace(parents: x, weights: w, childLogits: l, children: y) }
-        let p = l.map(Fn.sigmoid)
+        // sigma(l) = 1 / (1 + exp(-l)) for l >= 0, exp(l) / (1 + exp(l)) otherwise (Fn.sigmoid): exp(-|l|) either
+        // way, for the whole matrix at once (`VectorExp`, exactly exp per value).
+        var p = l
+        for k in p.data.indices { p.data[k] = -abs(p.data[k]) }
+        VectorExp.inPlace(&p.data)
+        for k in p.data.indices { let e = p.data[k]; p.data[k] = l.data[k] >= 0 ? 1 / (1 + e) : e / (1 + e) }
         let block = flips.renormalisationInterval
         // gemm, the product loop and the final sign-add; one expm1 per weight, sigmoid per child,
         // one log per (example, parent).
@@ -97,8 +102,11 @@ public enum FlipCounterfactuals {
         if flips.maxAbs > FlipExponentials.productFormLimit { return entropyShiftInLogSpace(parents: x, weights: w, childLogits: l) }
         // Per (example, child): p, q (one exp) and l q.
         var p = [Double](repeating: 0, count: B * K), q = p, lq = p
+        var expMinusAbs = l.data
+        for k in 0..<(B * K) { expMinusAbs[k] = -abs(expMinusAbs[k]) }
+        VectorExp.inPlace(&expMinusAbs)
         for k in 0..<(B * K) {
-            let z = l.data[k], e = exp(-abs(z)), r = 1 / (1 + e)
+            let z = l.data[k], e = expMinusAbs[k], r = 1 / (1 + e)
             p[k] = z >= 0 ? r : e * r; q[k] = z >= 0 ? e * r : r
             lq[k] = z * q[k]
         }
