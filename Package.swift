@@ -3,6 +3,7 @@ import PackageDescription
 
 // Targets, from the bottom up:
 //   CGSL, CZlib          system libraries (GSL + its CBLAS header; zlib)
+//   CKernels             a few hot loops in C (AVX2 and baseline clones, bit-identical results)
 //   DiscreteGradients    the science: random streams, matrices, layers, estimators, oracle (no file I/O)
 //   Verification         hypothesis tests and verdicts on top of GSL
 //   Datasets             IDX / CSV readers (plain or gzip) for MNIST-like data
@@ -23,9 +24,11 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CGSL", path: "Sources/CGSL"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // Hot loops in C, compiled for AVX2 and the baseline and picked at load time (no compiler flags).
+        .target(name: "CKernels"),
         .target(
             name: "DiscreteGradients",
-            dependencies: ["CGSL"],
+            dependencies: ["CGSL", "CKernels"],
             // OpenBLAS is linked by name so that cblas_* (ours and GSL's) bind to it,
             // not to the ~10x slower reference libgslcblas (see NOTES-swift-gsl.md).
             linkerSettings: [.linkedLibrary("openblas")]

@@ -1,4 +1,5 @@
 import CGSL
+import CKernels
 
 /// A stream of pseudo-random numbers backed by a GSL generator (mt19937 by default).
 ///
@@ -90,9 +91,20 @@ public struct RandomStream: @unchecked Sendable {
         return p
     }
 
-    /// Fills `buffer` with uniforms on (0, 1): the batched form for whole layers.
+    /// Fills `buffer` with uniforms on (0, 1): the batched form for whole layers. The same numbers in the
+    /// same order as `uniform()` per element; for mt19937 they are drawn by `dg_mt19937_uniform_pos`
+    /// (CKernels: GSL's own generator code run on the generator's state, without two indirect calls per
+    /// draw), after checking that the generator is GSL's mt19937 with the state layout that code assumes.
     public mutating func fillUniform(_ buffer: inout [Double]) {
         let r = rng()
+        let n = buffer.count
+        if generator == .mt19937, gsl_rng_size(r) == dg_mt19937_state_size(), String(cString: gsl_rng_name(r)) == "mt19937",
+           let state = r.pointee.state {
+            buffer.withUnsafeMutableBufferPointer { b in
+                if let p = b.baseAddress { dg_mt19937_uniform_pos(state, p, n) }
+            }
+            return
+        }
         for i in buffer.indices { buffer[i] = gsl_rng_uniform_pos(r) }
     }
     public mutating func fillNormal(_ buffer: inout [Double]) {

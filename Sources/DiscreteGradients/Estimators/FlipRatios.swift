@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// HNCA's backward pass as whole-layer, whole-minibatch kernels (Algorithm 1, Section 1.2,
@@ -32,11 +33,11 @@ public enum FlipRatios {
         w.data.withUnsafeBufferPointer { wd in
             up.data.withUnsafeMutableBufferPointer { e in
                 down.data.withUnsafeMutableBufferPointer { einv in
-                    for k in 0..<wd.count {
-                        let v = exp(gap * wd[k])
-                        e[k] = v
-                        einv[k] = 1 / v
-                    }
+                    guard let out = e.baseAddress else { return }
+                    for k in 0..<wd.count { e[k] = gap * wd[k] }
+                    VectorExp.fill(out, into: out, count: wd.count)
+                    // The reciprocals in a separate, vectorised loop.
+                    for k in 0..<wd.count { einv[k] = 1 / e[k] }
                 }
             }
         }
@@ -50,13 +51,12 @@ public enum FlipRatios {
         w.data.withUnsafeBufferPointer { wd in
             up.data.withUnsafeMutableBufferPointer { e in
                 down.data.withUnsafeMutableBufferPointer { einv in
+                    guard let out = e.baseAddress else { return }
                     for i in 0..<fanIn {
-                        for j in 0..<fanOut {
-                            let v = exp(gap * wd[i * fanOut + j])
-                            e[j * fanIn + i] = v
-                            einv[j * fanIn + i] = 1 / v
-                        }
+                        for j in 0..<fanOut { e[j * fanIn + i] = gap * wd[i * fanOut + j] }
                     }
+                    VectorExp.fill(out, into: out, count: fanIn * fanOut)
+                    for k in 0..<(fanIn * fanOut) { einv[k] = 1 / e[k] }
                 }
             }
         }
@@ -70,20 +70,39 @@ public enum FlipRatios {
                                     up: Matrix, down: Matrix, into ratio: inout Matrix) {
         let B = x.rows, H = x.cols, K = policy.cols
         precondition(policy.rows == B && actions.count == B && up.rows == K && up.cols == H && ratio.rows == B && ratio.cols == H)
+        // Per example: all-ones where parent i fired (the flip lowers the logits by gap W: exp(-gap W) is
+        // selected), and the sums S'_i / S accumulated over actions a = 0, 1, ... (that order per parent),
+        // with the loop over parents innermost, contiguous and branch-free (an exact bit select).
+        var mask = [UInt64](repeating: 0, count: H), sum = [Double](repeating: 0, count: H)
         policy.data.withUnsafeBufferPointer { pi in
             x.data.withUnsafeBufferPointer { x in
                 ratio.data.withUnsafeMutableBufferPointer { ratio in
                     up.data.withUnsafeBufferPointer { ep in
                         down.data.withUnsafeBufferPointer { em in
-                            for r in 0..<B {
-                                let A = actions[r]
-                                for i in 0..<H {
-                                    let flipDown = parentEncoding.fired(x[r * H + i])   // fired: the flip lowers the logits by gap W
-                                    var s = 0.0
-                                    for a in 0..<K { s += pi[r * K + a] * (flipDown ? em[a * H + i] : ep[a * H + i]) }
-                                    let own = flipDown ? em[A * H + i] : ep[A * H + i]
-                                    ratio[r * H + i] = own / s   // sum_a pi_a = 1 stands for S
+                            ep.withMemoryRebound(to: UInt64.self) { ep in
+                            em.withMemoryRebound(to: UInt64.self) { em in
+                            mask.withUnsafeMutableBufferPointer { mask in
+                            sum.withUnsafeMutableBufferPointer { s in
+                                for r in 0..<B {
+                                    let A = actions[r]
+                                    for i in 0..<H { mask[i] = parentEncoding.fired(x[r * H + i]) ? ~0 : 0; s[i] = 0 }
+                                    for a in 0..<K {
+                                        let p = pi[r * K + a], upRow = ep.baseAddress! + a * H, downRow = em.baseAddress! + a * H
+                                        for i in 0..<H {
+                                            let m = mask[i]
+                                            s[i] += p * Double(bitPattern: (downRow[i] & m) | (upRow[i] & ~m))
+                                        }
+                                    }
+                                    let upRow = ep.baseAddress! + A * H, downRow = em.baseAddress! + A * H
+                                    for i in 0..<H {
+                                        let m = mask[i]
+                                        let own = Double(bitPattern: (downRow[i] & m) | (upRow[i] & ~m))
+                                        ratio[r * H + i] = own / s[i]   // sum_a pi_a = 1 stands for S
+                                    }
                                 }
+                            }
+                            }
+                            }
                             }
                         }
                     }
@@ -101,10 +120,12 @@ public enum FlipRatios {
     ///
     /// Cost: B x H x C (example, parent, child) triples, the step's hot spot. Per triple only
     /// multiplications, adds and a clamp remain: the exponentials exp(+-gap W) are per step, the odds
-    /// a_j and 1 / (1 + clip(a_j)) per (example, child). The loop over parents is innermost and
-    /// contiguous so the compiler vectorises it; two children share one load and store of the running
-    /// products (with four, their constants no longer fit in registers). Each factor
-    /// (1 + clip(o)) / (1 + clip(a)) lies in [eps, 1 / eps] with a clip, so a running product over
+    /// a_j and 1 / (1 + clip(a_j)) per (example, child). The triples run in C
+    /// (`dg_bernoulli_flip_products`, CKernels; AVX2 where the CPU has it, the same IEEE operations in
+    /// the same order either way): the loop over parents is innermost and contiguous, two children
+    /// share one load and store of the running products, and the child pairs are the outer loop so
+    /// that their rows of exp(+-gap W) are read from memory once per call, not once per example. Each
+    /// factor (1 + clip(o)) / (1 + clip(a)) lies in [eps, 1 / eps] with a clip, so a running product over
     /// hundreds of children can still over- or underflow only when most children are near the clip.
     /// A product keeps full relative precision while it stays a normal number, so instead of taking
     /// logs every few children (a log per (example, parent, chunk) would cost more than the products),
@@ -118,111 +139,87 @@ public enum FlipRatios {
         let B = x.rows, H = x.cols, C = childLogits.cols
         precondition(childLogits.rows == B && childValues.rows == B && childValues.cols == C
                      && (parentMajorWeights ? w.rows == H && w.cols == C : w.rows == C && w.cols == H)
-                     && up.rows == C && up.cols == H && ratio.rows == B && ratio.cols == H)
+                     && up.rows == C && up.cols == H && down.rows == C && down.cols == H && ratio.rows == B && ratio.cols == H)
         let gap = parentEncoding.gap
-        let den = UnsafeMutablePointer<Double>.allocate(capacity: H)
-        let isPlus = UnsafeMutablePointer<Double>.allocate(capacity: H)
-        let isMinus = UnsafeMutablePointer<Double>.allocate(capacity: H)
-        let odds = UnsafeMutablePointer<Double>.allocate(capacity: C)
-        let inverse = UnsafeMutablePointer<Double>.allocate(capacity: C)
-        // Row of exp(gap s_j t_i W_ji) over parents i for t_i = +1 (sameRow) and for t_i = -1 (otherRow).
-        let sameRow = UnsafeMutablePointer<UnsafePointer<Double>>.allocate(capacity: C)
-        let otherRow = UnsafeMutablePointer<UnsafePointer<Double>>.allocate(capacity: C)
-        // Per child j, the smallest and largest of exp(+-gap W_ji) over parents i (per step, not per example).
-        let rowMinimum = UnsafeMutablePointer<Double>.allocate(capacity: C)
-        let rowMaximum = UnsafeMutablePointer<Double>.allocate(capacity: C)
-        defer { rowMinimum.deallocate(); rowMaximum.deallocate() }
+        let (lo, hi) = oddsBounds(clip: childClip)
+        // Per (example, child) k = r * C + j: v = 1 / (1 + clip(a)) with a the odds against the child's sampled
+        // output, a v, the clip bounds lo v and hi v (v > 0 commutes with the clip), whether the child fired,
+        // and whether no parent's counterfactual odds reach the clip (then the clamp is skipped, exactly:
+        // rounding is monotone, so f >= fMin implies f * s >= fMin * s in floating point, and likewise for fMax).
+        let n = B * C
+        var inverse = [Double](repeating: 0, count: n), scaled = inverse, low = inverse, high = inverse
+        var fired = [UInt8](repeating: 0, count: n), inRange = fired
+        var mask = [UInt64](repeating: 0, count: B * H)
+        var den = [Double](repeating: 0, count: B * H)
+        // The odds against each child's sampled output, exp(-+l), from the unclipped logit: the clip applies
+        // to the counterfactual probability clip(sigmoid(l + shift)), not before the shift.
+        var odds = [Double](repeating: 0, count: n)
+        for k in 0..<n {
+            let l = childLogits.data[k]
+            odds[k] = Swift.min(Swift.max(childEncoding.fired(childValues.data[k]) ? -l : l, -700), 700)
+        }
+        VectorExp.inPlace(&odds)
         up.data.withUnsafeBufferPointer { ep in
-            down.data.withUnsafeBufferPointer { em in
-                for j in 0..<C {
-                    var smallest = Double.infinity, largest = -Double.infinity
-                    for i in 0..<H {
-                        let a = ep[j * H + i], b = em[j * H + i]
-                        smallest = Swift.min(smallest, Swift.min(a, b))
-                        largest = Swift.max(largest, Swift.max(a, b))
-                    }
-                    rowMinimum[j] = smallest; rowMaximum[j] = largest
+        down.data.withUnsafeBufferPointer { em in
+        childValues.data.withUnsafeBufferPointer { cv in
+        odds.withUnsafeBufferPointer { odds in
+        inverse.withUnsafeMutableBufferPointer { inverse in
+        scaled.withUnsafeMutableBufferPointer { scaled in
+        low.withUnsafeMutableBufferPointer { low in
+        high.withUnsafeMutableBufferPointer { high in
+        fired.withUnsafeMutableBufferPointer { fired in
+        inRange.withUnsafeMutableBufferPointer { inRange in
+            for j in 0..<C {
+                // The smallest and largest of exp(+-gap W_ji) over parents i (per step, not per example).
+                var smallest = Double.infinity, largest = -Double.infinity
+                for i in 0..<H {
+                    let a = ep[j * H + i], b = em[j * H + i]
+                    smallest = Swift.min(smallest, Swift.min(a, b))
+                    largest = Swift.max(largest, Swift.max(a, b))
+                }
+                for r in 0..<B {
+                    let k = r * C + j
+                    let upChild = childEncoding.fired(cv[k]), o = odds[k]
+                    let v = 1 / (1 + Swift.min(Swift.max(o, lo), hi))
+                    let a = o * v, lower = lo * v, upper = hi * v
+                    inverse[k] = v; scaled[k] = a; low[k] = lower; high[k] = upper
+                    fired[k] = upChild ? 1 : 0
+                    inRange[k] = smallest * a >= lower && largest * a <= upper ? 1 : 0
                 }
             }
         }
-        defer { den.deallocate(); isPlus.deallocate(); isMinus.deallocate(); odds.deallocate(); inverse.deallocate(); sameRow.deallocate(); otherRow.deallocate() }
-        let (lo, hi) = oddsBounds(clip: childClip)
-        /// One child's constants for the loop over parents: v = 1 / (1 + clip(a)) and the odds a, clip bounds scaled by v.
-        /// `inRange`: no parent's counterfactual odds reach the clip, so the clamp can be skipped (an exact shortcut:
-        /// rounding is monotone, so f >= fMin implies f * s >= fMin * s in floating point, and likewise for fMax).
-        struct Child { var same, other: UnsafePointer<Double>; var scaledOdds, low, high, inverse: Double; var inRange: Bool }
-        @inline(__always) func child(_ j: Int) -> Child {
-            let v = inverse[j], s = odds[j] * v, low = lo * v, high = hi * v
-            return Child(same: sameRow[j], other: otherRow[j], scaledOdds: s, low: low, high: high, inverse: v,
-                         inRange: rowMinimum[j] * s >= low && rowMaximum[j] * s <= high)
         }
-        /// The factor when the clip is known to be inactive.
-        @inline(__always) func unclippedFactor(_ c: Child, _ i: Int, _ p: Double, _ m: Double) -> Double {
-            c.inverse + (p * c.same[i] + m * c.other[i]) * c.scaledOdds
         }
-        /// (1 + clip(a exp(gap s t_i W_ji))) / (1 + clip(a)) = v + clip(exp(gap s t_i W_ji) a v, lo v, hi v) for parent i
-        /// (v > 0 commutes with the clip); the 0/1 indicators p, m of t_i = +1, -1 select the factor exactly.
-        @inline(__always) func factor(_ c: Child, _ i: Int, _ p: Double, _ m: Double) -> Double {
-            var o = (p * c.same[i] + m * c.other[i]) * c.scaledOdds
-            o = o < c.low ? c.low : o
-            o = o > c.high ? c.high : o
-            return c.inverse + o
         }
-        childLogits.data.withUnsafeBufferPointer { lcBuffer in
-            childValues.data.withUnsafeBufferPointer { cBuffer in
-                x.data.withUnsafeBufferPointer { xBuffer in
-                    ratio.data.withUnsafeMutableBufferPointer { ratio in
-                        up.data.withUnsafeBufferPointer { epBuffer in
-                            down.data.withUnsafeBufferPointer { emBuffer in
-                                let ep = epBuffer.baseAddress!, em = emBuffer.baseAddress!
-                                for r in 0..<B {
-                                    let xr = xBuffer.baseAddress! + r * H
-                                    for i in 0..<H { den[i] = 1; isPlus[i] = parentEncoding.fired(xr[i]) ? 1 : 0; isMinus[i] = 1 - isPlus[i] }
-                                    // Per child j: odds a_j against its sampled output c_j and 1 / (1 + clip(a_j)).
-                                    // The odds come from the unclipped logit: the clip applies to the
-                                    // counterfactual probability clip(sigmoid(l + shift)), not before the shift.
-                                    for j in 0..<C {
-                                        let upChild = childEncoding.fired(cBuffer[r * C + j]), l = lcBuffer[r * C + j]
-                                        odds[j] = exp(Swift.min(Swift.max(upChild ? -l : l, -700), 700))
-                                        inverse[j] = 1 / (1 + Swift.min(Swift.max(odds[j], lo), hi))
-                                        // exp(gap s_j t_i W_ji) is exp(gap W) when s_j t_i = +1, exp(-gap W) otherwise.
-                                        sameRow[j] = UnsafePointer((upChild ? ep : em) + j * H)
-                                        otherRow[j] = UnsafePointer((upChild ? em : ep) + j * H)
-                                    }
-                                    var j = 0
-                                    while j + 2 <= C {
-                                        let c0 = child(j), c1 = child(j + 1)
-                                        if c0.inRange && c1.inRange {
-                                            for i in 0..<H {
-                                                let p = isPlus[i], m = isMinus[i]
-                                                den[i] *= unclippedFactor(c0, i, p, m) * unclippedFactor(c1, i, p, m)
-                                            }
-                                        } else {
-                                            for i in 0..<H {
-                                                let p = isPlus[i], m = isMinus[i]
-                                                den[i] *= factor(c0, i, p, m) * factor(c1, i, p, m)
-                                            }
-                                        }
-                                        j += 2
-                                    }
-                                    while j < C {
-                                        let c0 = child(j)
-                                        for i in 0..<H { den[i] *= factor(c0, i, isPlus[i], isMinus[i]) }
-                                        j += 1
-                                    }
-                                    for i in 0..<H {
-                                        let d = den[i]
-                                        ratio[r * H + i] = d.isNormal && d > 0 ? 1 / d
-                                            : logSpaceRatio(row: r, parent: i, childLogits: childLogits, childValues: childValues,
-                                                            childEncoding: childEncoding, childClip: childClip,
-                                                            parents: x, parentEncoding: parentEncoding, weights: w,
-                                                            parentMajorWeights: parentMajorWeights, gap: gap)
-                                    }
-                                }
-                            }
-                        }
+        }
+        }
+        }
+        }
+        }
+        }
+        x.data.withUnsafeBufferPointer { xb in
+            mask.withUnsafeMutableBufferPointer { m in
+                for k in 0..<(B * H) { m[k] = parentEncoding.fired(xb[k]) ? ~0 : 0 }
+            }
+        }
+        up.data.withUnsafeBufferPointer { ep in
+            down.data.withUnsafeBufferPointer { em in
+                ep.withMemoryRebound(to: UInt64.self) { upBits in
+                    em.withMemoryRebound(to: UInt64.self) { downBits in
+                        dg_bernoulli_flip_products(B, H, C, upBits.baseAddress, downBits.baseAddress, inverse, scaled, low, high,
+                                                   fired, inRange, mask, &den)
                     }
                 }
+            }
+        }
+        ratio.data.withUnsafeMutableBufferPointer { ratio in
+            for k in 0..<(B * H) {
+                let d = den[k]
+                ratio[k] = d.isNormal && d > 0 ? 1 / d
+                    : logSpaceRatio(row: k / H, parent: k % H, childLogits: childLogits, childValues: childValues,
+                                    childEncoding: childEncoding, childClip: childClip,
+                                    parents: x, parentEncoding: parentEncoding, weights: w,
+                                    parentMajorWeights: parentMajorWeights, gap: gap)
             }
         }
     }
@@ -263,24 +260,34 @@ public enum FlipRatios {
                     deltas.data.withUnsafeMutableBufferPointer { d in
                         for r in 0..<B {
                             let s = signal[r]
-                            for i in 0..<H {
-                                let idx = r * H + i, p = pp[idx], up = encoding.fired(x[idx])
-                                if p <= pLow || p >= pHigh { d[idx] = 0; continue }
-                                switch credit {
-                                case .reinforce:
-                                    // dlog pi(phi)/dl = 1{phi = on} - p.
-                                    d[idx] = ((up ? 1 : 0) - p) * s
-                                case .hnca:
-                                    // Eq. 3: sum_phi rho(phi) dpi(phi)/dl = p(1 - p)(q_on - q_off) / (p q_on + (1 - p) q_off),
-                                    // with q(-phi) = r q(phi) (Algorithm 1, lines 7-9 and 15).
-                                    let rr = ratio[idx]
-                                    d[idx] = up ? p * (1 - p) * (1 - rr) / (p + (1 - p) * rr) * s
-                                                : p * (1 - p) * (rr - 1) / (p * rr + (1 - p)) * s
-                                case .hncaSampledOutputOnly:
-                                    // The mutant: rho(Phi) dlog pi(Phi)/dl, the sampled output only.
-                                    let rr = ratio[idx]
-                                    let rho = up ? 1 / (p + (1 - p) * rr) : 1 / (p * rr + (1 - p))
-                                    d[idx] = rho * ((up ? 1 : 0) - p) * s
+                            switch credit {
+                            case .hnca:
+                                // Eq. 3: sum_phi rho(phi) dpi(phi)/dl = p(1 - p)(q_on - q_off) / (p q_on + (1 - p) q_off),
+                                // with q(-phi) = r q(phi) (Algorithm 1, lines 7-9 and 15):
+                                // p (1 - p) (1 - r) / (p + (1 - p) r) if the unit fired, p (1 - p) (r - 1) / (p r + (1 - p)) if not.
+                                // Both cases' operands are selected without a branch (the unit's output is a coin flip
+                                // for the branch predictor); the operations and their order are each case's own.
+                                for i in 0..<H {
+                                    let idx = r * H + i, p = pp[idx], up = encoding.fired(x[idx]), rr = ratio[idx]
+                                    let q = 1 - p
+                                    let numerator = p * q * (up ? 1 - rr : rr - 1)
+                                    let denominator = up ? p + q * rr : p * rr + q
+                                    let value = numerator / denominator * s
+                                    d[idx] = p <= pLow || p >= pHigh ? 0 : value
+                                }
+                            case .reinforce, .hncaSampledOutputOnly:
+                                for i in 0..<H {
+                                    let idx = r * H + i, p = pp[idx], up = encoding.fired(x[idx])
+                                    if p <= pLow || p >= pHigh { d[idx] = 0; continue }
+                                    if credit == .reinforce {
+                                        // dlog pi(phi)/dl = 1{phi = on} - p.
+                                        d[idx] = ((up ? 1 : 0) - p) * s
+                                    } else {
+                                        // The mutant: rho(Phi) dlog pi(Phi)/dl, the sampled output only.
+                                        let rr = ratio[idx]
+                                        let rho = up ? 1 / (p + (1 - p) * rr) : 1 / (p * rr + (1 - p))
+                                        d[idx] = rho * ((up ? 1 : 0) - p) * s
+                                    }
                                 }
                             }
                         }

@@ -151,11 +151,15 @@ public final class NetworkTrainer {
         stream.fillUniform(&u)
         let (lo, hi) = FlipRatios.probabilityBounds(clip: clips[k])
         let on = encodings[k].on, off = encodings[k].off
+        // exp(-l) for the whole layer at once (`VectorExp`: exactly exp per value).
+        var e = logits[k].data
+        for i in 0..<count { e[i] = -e[i] }
+        VectorExp.inPlace(&e)
         logits[k].data.withUnsafeBufferPointer { l in
             firing[k].data.withUnsafeMutableBufferPointer { p in
                 outputs[k + 1].data.withUnsafeMutableBufferPointer { x in
                     for i in 0..<count {
-                        let q = min(max(1 / (1 + exp(-l[i])), lo), hi)
+                        let q = min(max(1 / (1 + e[i]), lo), hi)
                         p[i] = q
                         x[i] = u[i] < q ? on : off
                     }

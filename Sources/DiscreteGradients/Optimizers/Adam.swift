@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Adam (Kingma and Ba, 2014, Algorithm 1) for one block of parameters: a matrix or a vector.
@@ -35,45 +36,49 @@ public struct Adam: Sendable, Codable {
         // Bias corrections as in Algorithm 1 (eps added to sqrt(vhat), not to sqrt(v)).
         let inverseC1 = 1 / (1 - pow(b1, Double(step))), inverseC2 = 1 / (1 - pow(b2, Double(step)))
         let signedRate = direction == .descend ? -learningRate : learningRate
+        // The loop is C (`dg_adam_step`, CKernels): per parameter m = b1 m + (1 - b1) g,
+        // v = b2 v + ((1 - b2) g) g, p = p + (rate (m inverseC1)) / (sqrt(v inverseC2) + eps), the operations
+        // and order of the former Swift loop (bit-for-bit the same results), vectorised with AVX2 where the
+        // CPU has it: a square root and a division per parameter bound the loop, and SSE2 does two at a time.
         let count = parameters.count
-        firstMoment.withUnsafeMutableBufferPointer { mBuffer in
-            secondMoment.withUnsafeMutableBufferPointer { vBuffer in
-                gradient.withUnsafeBufferPointer { gBuffer in
-                    parameters.withUnsafeMutableBufferPointer { pBuffer in
-                        let m = mBuffer.baseAddress!, v = vBuffer.baseAddress!
-                        let g = gBuffer.baseAddress!, p = pBuffer.baseAddress!
-                        // Eight parameters at a time: the same operations in the same order as the scalar
-                        // tail below, so the result is bit-for-bit the scalar loop's (a scalar loop here is
-                        // not vectorised and waits on every division and square root in turn).
-                        typealias Lanes = SIMD8<Double>
-                        let lb1 = Lanes(repeating: b1), lb2 = Lanes(repeating: b2)
-                        let lOneMinusB1 = Lanes(repeating: 1 - b1), lOneMinusB2 = Lanes(repeating: 1 - b2)
-                        let lc1 = Lanes(repeating: inverseC1), lc2 = Lanes(repeating: inverseC2)
-                        let lRate = Lanes(repeating: signedRate), lEps = Lanes(repeating: eps)
-                        var start = 0
-                        while start + 8 <= count {
-                            let gi = UnsafeRawPointer(g + start).loadUnaligned(as: Lanes.self)
-                            let mi = lb1 * UnsafeRawPointer(m + start).loadUnaligned(as: Lanes.self) + lOneMinusB1 * gi
-                            let vi = lb2 * UnsafeRawPointer(v + start).loadUnaligned(as: Lanes.self) + lOneMinusB2 * gi * gi
-                            UnsafeMutableRawPointer(m + start).storeBytes(of: mi, as: Lanes.self)
-                            UnsafeMutableRawPointer(v + start).storeBytes(of: vi, as: Lanes.self)
-                            let pi = UnsafeRawPointer(p + start).loadUnaligned(as: Lanes.self)
-                                + lRate * (mi * lc1) / ((vi * lc2).squareRoot() + lEps)
-                            UnsafeMutableRawPointer(p + start).storeBytes(of: pi, as: Lanes.self)
-                            start += 8
-                        }
-                        for i in start..<count {
-                            let gi = g[i]
-                            let mi = b1 * m[i] + (1 - b1) * gi
-                            let vi = b2 * v[i] + (1 - b2) * gi * gi
-                            m[i] = mi
-                            v[i] = vi
-                            p[i] += signedRate * (mi * inverseC1) / ((vi * inverseC2).squareRoot() + eps)
-                        }
+        firstMoment.withUnsafeMutableBufferPointer { m in
+            secondMoment.withUnsafeMutableBufferPointer { v in
+                gradient.withUnsafeBufferPointer { g in
+                    parameters.withUnsafeMutableBufferPointer { p in
+                        dg_adam_step(count, p.baseAddress, g.baseAddress, m.baseAddress, v.baseAddress,
+                                     b1, b2, inverseC1, inverseC2, signedRate, eps)
                     }
                 }
             }
         }
+    }
+
+    /// The per-step constants of `update`, for a step taken block by block (`beginStep`, then `update(segment:)`
+    /// on consecutive ranges of the moments): the same numbers as one `update` of the blocks' concatenation,
+    /// without building it.
+    struct StepConstants { let inverseC1: Double, inverseC2: Double, signedRate: Double }
+    mutating func beginStep(_ direction: Direction) -> StepConstants {
+        step += 1
+        return StepConstants(inverseC1: 1 / (1 - pow(beta1, Double(step))), inverseC2: 1 / (1 - pow(beta2, Double(step))),
+                             signedRate: direction == .descend ? -learningRate : learningRate)
+    }
+    /// Updates `parameters` with `gradient` against moments [offset, offset + count), and advances offset.
+    mutating func update(segment parameters: inout [Double], gradient: [Double], offset: inout Int, _ c: StepConstants) {
+        let count = parameters.count
+        precondition(gradient.count == count && offset + count <= firstMoment.count, "Adam: segment out of range")
+        let (b1, b2, eps, start) = (beta1, beta2, epsilon, offset)
+        firstMoment.withUnsafeMutableBufferPointer { m in
+            secondMoment.withUnsafeMutableBufferPointer { v in
+                gradient.withUnsafeBufferPointer { g in
+                    parameters.withUnsafeMutableBufferPointer { p in
+                        guard count > 0 else { return }
+                        dg_adam_step(count, p.baseAddress, g.baseAddress, m.baseAddress! + start, v.baseAddress! + start,
+                                     b1, b2, c.inverseC1, c.inverseC2, c.signedRate, eps)
+                    }
+                }
+            }
+        }
+        offset += count
     }
 
     /// One Adam step on a matrix of parameters.

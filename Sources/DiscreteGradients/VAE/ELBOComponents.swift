@@ -29,7 +29,7 @@ public struct ELBOComponents: Sendable {
         VAEOperationCount.add(transcendentals: 2 * B * prior.cols)
         priorElements = prior
         logPrior = ELBOComponents.rowSums(prior)
-        entropy = pass.encoder.map { ELBOComponents.rowSums($0.logits.map(ELBOComponents.bernoulliEntropy(logit:))) }
+        entropy = pass.encoder.map { ELBOComponents.rowSums(ELBOComponents.bernoulliEntropies($0.logits)) }
         VAEOperationCount.add(transcendentals: 2 * B * pass.encoder.reduce(0) { $0 + $1.logits.cols })
         var lik = [[Double]](repeating: .init(repeating: 0, count: B), count: L + 1)
         var ent = [[Double]](repeating: .init(repeating: 0, count: B), count: L + 2)
@@ -76,8 +76,17 @@ public struct ELBOComponents: Sendable {
     /// log Bern(y; sigma(l)) elementwise for 0/1 targets.
     public static func logBernoulli(_ y: Matrix, logits: Matrix) -> Matrix {
         precondition(y.rows == logits.rows && y.cols == logits.cols)
+        // log sigmoid(+-l) = -softplus(x), x = -+l, and softplus(x) = x + log1p(exp(-x)) if x > 0, log1p(exp(x))
+        // otherwise (Fn.softplus): either way the exponential is exp(-|l|), taken for the whole matrix at once
+        // (`VectorExp`, exactly exp per value), so the numbers are Fn.logSigmoid's.
         var out = logits
-        for k in out.data.indices { let l = logits.data[k]; out.data[k] = y.data[k] == 1 ? Fn.logSigmoid(l) : Fn.logSigmoid(-l) }
+        var e = logits.data
+        for k in e.indices { e[k] = -abs(e[k]) }
+        VectorExp.inPlace(&e)
+        for k in out.data.indices {
+            let l = logits.data[k], x = y.data[k] == 1 ? -l : l
+            out.data[k] = -(x > 0 ? x + log1p(e[k]) : log1p(e[k]))
+        }
         VAEOperationCount.add(transcendentals: 2 * out.data.count)
         return out
     }
@@ -86,6 +95,20 @@ public struct ELBOComponents: Sendable {
         let e = exp(-abs(l))
         let sigma = (l >= 0 ? 1 : e) / (1 + e)   // 1 / (1 + e) or e / (1 + e): the same division, without a branch
         return max(l, 0) + log1p(e) - l * sigma
+    }
+    /// `bernoulliEntropy(logit:)` elementwise, with the exponentials exp(-|l|) of the whole matrix at once
+    /// (`VectorExp`: exactly exp per value, so the same numbers).
+    static func bernoulliEntropies(_ logits: Matrix) -> Matrix {
+        var out = logits
+        var e = logits.data
+        for k in e.indices { e[k] = -abs(e[k]) }
+        VectorExp.inPlace(&e)
+        for k in out.data.indices {
+            let l = logits.data[k], ek = e[k]
+            let sigma = (l >= 0 ? 1 : ek) / (1 + ek)
+            out.data[k] = max(l, 0) + log1p(ek) - l * sigma
+        }
+        return out
     }
     static func rowSums(_ m: Matrix) -> [Double] {
         VAEOperationCount.add(multiplyAdds: m.data.count)

@@ -24,7 +24,13 @@ public enum FlipCounterfactuals {
         // running products of all J parents advance together over the children i (a vectorised
         // loop over j; each (b, j) still multiplies its factors in the order i = 0, 1, ...).
         let flips = FlipExponentials(w)
-        let p = l.map(Fn.sigmoid)
+        if flips.maxAbs > FlipExponentials.productFormLimit { return logLikelihoodShiftInLogSpace(parents: x, weights: w, childLogits: l, children: y) }
+        // sigma(l) = 1 / (1 + exp(-l)) for l >= 0, exp(l) / (1 + exp(l)) otherwise (Fn.sigmoid): exp(-|l|) either
+        // way, for the whole matrix at once (`VectorExp`, exactly exp per value).
+        var p = l
+        for k in p.data.indices { p.data[k] = -abs(p.data[k]) }
+        VectorExp.inPlace(&p.data)
+        for k in p.data.indices { let e = p.data[k]; p.data[k] = l.data[k] >= 0 ? 1 / (1 + e) : e / (1 + e) }
         let block = flips.renormalisationInterval
         // gemm, the product loop and the final sign-add; one expm1 per weight, sigmoid per child,
         // one log per (example, parent).
@@ -93,10 +99,14 @@ public enum FlipCounterfactuals {
         let B = x.rows, J = x.cols, K = w.rows
         precondition(w.cols == J && l.rows == B && l.cols == K)
         let flips = FlipExponentials(w)
+        if flips.maxAbs > FlipExponentials.productFormLimit { return entropyShiftInLogSpace(parents: x, weights: w, childLogits: l) }
         // Per (example, child): p, q (one exp) and l q.
         var p = [Double](repeating: 0, count: B * K), q = p, lq = p
+        var expMinusAbs = l.data
+        for k in 0..<(B * K) { expMinusAbs[k] = -abs(expMinusAbs[k]) }
+        VectorExp.inPlace(&expMinusAbs)
         for k in 0..<(B * K) {
-            let z = l.data[k], e = exp(-abs(z)), r = 1 / (1 + e)
+            let z = l.data[k], e = expMinusAbs[k], r = 1 / (1 + e)
             p[k] = z >= 0 ? r : e * r; q[k] = z >= 0 ? e * r : r
             lq[k] = z * q[k]
         }
@@ -148,6 +158,45 @@ public enum FlipCounterfactuals {
 
     static let signBit: UInt64 = 1 << 63
 
+    /// `logLikelihoodShift` per edge in log space (log-sigmoids of the shifted logits), for weights too large
+    /// for the product form (max |W| > `FlipExponentials.productFormLimit`, where exp(|W|) overflows).
+    static func logLikelihoodShiftInLogSpace(parents x: Matrix, weights w: Matrix, childLogits l: Matrix, children y: Matrix) -> Matrix {
+        let B = x.rows, J = x.cols, I = w.rows
+        VAEOperationCount.add(multiplyAdds: B * I * J, transcendentals: 2 * B * I * J)
+        var out = Matrix(rows: B, cols: J)
+        for b in 0..<B {
+            for j in 0..<J {
+                let s = 1 - 2 * x[b, j]
+                var total = 0.0
+                for i in 0..<I {
+                    let z = l[b, i], shifted = z + w[i, j] * s
+                    total += y[b, i] == 1 ? Fn.logSigmoid(shifted) - Fn.logSigmoid(z) : Fn.logSigmoid(-shifted) - Fn.logSigmoid(-z)
+                }
+                out[b, j] = total
+            }
+        }
+        return out
+    }
+
+    /// `entropyShift` per edge (the entropies of the shifted logits), for weights too large for the product form.
+    static func entropyShiftInLogSpace(parents x: Matrix, weights w: Matrix, childLogits l: Matrix) -> Matrix {
+        let B = x.rows, J = x.cols, K = w.rows
+        VAEOperationCount.add(multiplyAdds: B * K * J, transcendentals: 2 * B * K * J)
+        var out = Matrix(rows: B, cols: J)
+        for b in 0..<B {
+            for j in 0..<J {
+                let s = 1 - 2 * x[b, j]
+                var total = 0.0
+                for k in 0..<K {
+                    let z = l[b, k]
+                    total += ELBOComponents.bernoulliEntropy(logit: z + w[k, j] * s) - ELBOComponents.bernoulliEntropy(logit: z)
+                }
+                out[b, j] = total
+            }
+        }
+        return out
+    }
+
     /// Scales a running product D (positive, normal) into [1, 2) and its numerator N by the same power of two,
     /// adding the exponent removed to `exponents` (exact: only exponent bits change).
     @inline(__always) static func renormalise(_ product: inout Double, _ numerator: inout Double, exponents: inout Double) {
@@ -180,14 +229,25 @@ struct FlipExponentials {
         for k in 0..<n {
             let v = w.data[k], a = abs(v)
             maxAbs = max(maxAbs, a)
-            let grow = expm1(a), big = 1 + grow, small = 1 / big, shrink = -grow * small
+            // For a > 709.78, expm1(a) = exp(a) = inf and exp(-a) = 0: expm1(-a) is -1 (exactly, in double
+            // precision, for every a > 37.5), not -inf * 0 = NaN.
+            let grow = expm1(a), big = 1 + grow, small = 1 / big, shrink = grow.isFinite ? -grow * small : -1
             eu[k] = (v >= 0 ? big : small).bitPattern; ed[k] = (v >= 0 ? small : big).bitPattern
             mu[k] = (v >= 0 ? grow : shrink).bitPattern; md[k] = (v >= 0 ? shrink : grow).bitPattern
         }
         weights = w.data.map(\.bitPattern)
         expUp = eu; expDown = ed; expm1Up = mu; expm1Down = md
         renormalisationInterval = max(1, min(64, Int(600 / max(maxAbs, 1e-12))))
+        self.maxAbs = maxAbs
     }
+
+    /// max |W|; above `FlipExponentials.productFormLimit` a single factor can overflow and the callers
+    /// go to log space per edge instead.
+    let maxAbs: Double
+    /// The largest max |W| for which the product form is used: a factor is then at most e^600 ~ 4e260,
+    /// so with renormalisation after every child neither a running product nor the entropy numerator
+    /// overflows. (Trained weights are orders of magnitude smaller.)
+    static let productFormLimit = 600.0
 
     typealias Row = (Int) -> UnsafePointer<UInt64>
     /// Row accessors (row k: the weights into child k over every parent) for W, exp(W), exp(-W), expm1(W), expm1(-W).

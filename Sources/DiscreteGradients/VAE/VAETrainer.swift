@@ -40,9 +40,25 @@ public struct VAETrainer<Estimator: VAEGradientEstimator>: Sendable {
         let g = model.gradient(e)
         estimator.learn(model, from: e)
         let step = Step(elbo: ELBOComponents(model, e.pass).total, encoderVarianceSum: g.encoderVarianceSum)
-        var p = model.parameters
-        adam.update(&p, gradient: g.flattened, .ascend)
-        model.parameters = p
+        // One Adam step over `DiscreteVAE.parameters`' layout, block by block in place (the same numbers as
+        // flattening the parameters and the gradient, one update, and unflattening: Adam is per coordinate).
+        let c = adam.beginStep(.ascend)
+        var offset = 0, block = 0
+        func advance(_ adam: inout Adam, _ p: inout LayerParameters, _ g: LayerParameters, _ offset: inout Int) {
+            adam.update(segment: &p.weights.data, gradient: g.weights.data, offset: &offset, c)
+            adam.update(segment: &p.bias, gradient: g.bias, offset: &offset, c)
+        }
+        for e in model.encoder.indices {
+            for l in model.encoderStacks[e].layers.indices { advance(&adam, &model.encoderStacks[e].layers[l], g.encoder[block], &offset); block += 1 }
+            advance(&adam, &model.encoder[e].parameters, g.encoder[block], &offset); block += 1
+        }
+        block = 0
+        for k in model.decoder.indices {
+            for l in model.decoderStacks[k].layers.indices { advance(&adam, &model.decoderStacks[k].layers[l], g.decoder[block], &offset); block += 1 }
+            advance(&adam, &model.decoder[k].parameters, g.decoder[block], &offset); block += 1
+        }
+        adam.update(segment: &model.priorLogits, gradient: g.prior, offset: &offset, c)
+        precondition(offset == adam.firstMoment.count, "VAETrainer: \(offset) parameters updated, Adam has \(adam.firstMoment.count)")
         return step
     }
 
