@@ -174,8 +174,9 @@ public struct BackpropQRaoBlackwell: SingleRunClaim {
         aa.reserveCapacity(n)
         for _ in 0..<n { aa.append(squaredError(fig1.sample(&aaStream), problem.qLocal) / problem.msF) }
         let varDesign = designs.named("Monte Carlo on Figure 1")
-        let aaControl = AAControl(name: "true Q vs true Q, independent draws", controls: varDesign.name,
-                                  estimate: .paired(real.qErrors, aa, alpha: varDesign.alpha(familyAlpha: family)))
+        let aaControl = AAControl.equivalence(name: "true Q vs true Q, independent draws", controls: varDesign,
+                                              estimate: .paired(real.qErrors, aa, alpha: varDesign.alpha(familyAlpha: family)),
+                                              scale: scale, familyAlpha: family)
 
         let sorted = real.exact.ratios.sorted()
         let figure = Figure(id: "variance-ratio", title: "Var(score·Q_X) / Var(score·F_X) per parameter, random SCGs (exact)",

@@ -382,8 +382,9 @@ public struct BackpropQTechniques: Claim {
         // of random graphs, through the advantage comparison's paired t interval.
         let realLogQ = Array(adv[0].logVarQ.dropLast(2))   // the random graphs (Figure 7 and the DAG come last)
         let k = min(realLogQ.count, aaStats.logVarQ.count)
-        let aaControl = AAControl(name: "Q vs Q on independent random graphs", controls: advDesign.name,
-                                  estimate: .paired(Array(realLogQ.prefix(k)), Array(aaStats.logVarQ.prefix(k)), alpha: advDesign.alpha(familyAlpha: family)))
+        let aaControl = AAControl.equivalence(name: "Q vs Q on independent random graphs", controls: advDesign,
+                                              estimate: .paired(Array(realLogQ.prefix(k)), Array(aaStats.logVarQ.prefix(k)), alpha: advDesign.alpha(familyAlpha: family)),
+                                              scale: scale, familyAlpha: family)
         let real = judge()
         let sortedRatios = adv[0].ratios.sorted()
         let xs = checkpoints.map(Double.init)

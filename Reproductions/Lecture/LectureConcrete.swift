@@ -299,8 +299,9 @@ public struct LectureConcrete: SingleRunClaim {
         }
         let aaMeans = aaDraws.map { d in (0..<K).map { i in d.reduce(0) { $0 + $1[i] } / Double(n) } }
         let aaDifference = (0..<n).map { LectureStatistics.squaredError(aaDraws[0][$0], aaMeans[0]) - LectureStatistics.squaredError(aaDraws[1][$0], aaMeans[1]) }
-        let aaControl = AAControl(name: "τ = 0.05 against τ = 0.05 on independent Gumbels", controls: N.mcVariance,
-                                  estimate: .mean(aaDifference, alpha: designs.named(N.mcVariance).alpha(familyAlpha: family)))
+        let aaControl = AAControl.equivalence(name: "τ = 0.05 against τ = 0.05 on independent Gumbels", controls: designs.named(N.mcVariance),
+                                              estimate: .mean(aaDifference, alpha: designs.named(N.mcVariance).alpha(familyAlpha: family)),
+                                              scale: context.scale, familyAlpha: family)
 
         func clampLow(_ x: Double, _ y: Double) -> Double { max(x, y / 10) }
         let bias = real.moments.map(\.biasNorm), se = real.moments.map(\.biasSE), variance = real.moments.map(\.traceVariance)

@@ -232,12 +232,15 @@ public struct LectureControlVariates: SingleRunClaim {
             aa[0].append(a[0] - b[0]); aa[1].append(a[3] - b[3]); aa[2].append(a[2] - b[2])
         }
         let aaControls = [
-            AAControl(name: "g against g on independent eps", controls: "positive correlation reduces variance (a = 1)",
-                      estimate: .mean(aa[0], alpha: designs.named("positive correlation reduces variance (a = 1)").alpha(familyAlpha: family))),
-            AAControl(name: "g_-c against g_-c on independent eps", controls: "negative correlation with a = 1 increases variance",
-                      estimate: .mean(aa[1], alpha: designs.named("negative correlation with a = 1 increases variance").alpha(familyAlpha: family))),
-            AAControl(name: "g_a* against g_a* on independent eps", controls: "factor 1 - ρ² at a*",
-                      estimate: .mean(aa[2], alpha: designs.named("factor 1 - ρ² at a*").alpha(familyAlpha: family))),
+            AAControl.equivalence(name: "g against g on independent eps", controls: designs.named("positive correlation reduces variance (a = 1)"),
+                                  estimate: .mean(aa[0], alpha: designs.named("positive correlation reduces variance (a = 1)").alpha(familyAlpha: family)),
+                                  scale: context.scale, familyAlpha: family),
+            AAControl.equivalence(name: "g_-c against g_-c on independent eps", controls: designs.named("negative correlation with a = 1 increases variance"),
+                                  estimate: .mean(aa[1], alpha: designs.named("negative correlation with a = 1 increases variance").alpha(familyAlpha: family)),
+                                  scale: context.scale, familyAlpha: family),
+            AAControl.equivalence(name: "g_a* against g_a* on independent eps", controls: designs.named("factor 1 - ρ² at a*"),
+                                  estimate: .mean(aa[2], alpha: designs.named("factor 1 - ρ² at a*").alpha(familyAlpha: family)),
+                                  scale: context.scale, familyAlpha: family),
         ]
 
         let grid = stride(from: -1.5, through: 2.5, by: 0.05).map { $0 }

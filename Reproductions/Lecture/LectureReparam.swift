@@ -215,6 +215,10 @@ public struct LectureReparam: SingleRunClaim {
                     - LectureStatistics.squaredError(reinforce(fn, eps: b.normal()), exactGradients[k])
             }
             let d = designs.named(Self.varianceName(fn))
+            // Kept as "the interval contains 0" (DESIGN-LOG 2026-12-07h): the comparison pairs both
+            // estimators on the same eps, and REINFORCE against itself on the same eps is identically 0,
+            // so this control draws independent eps; for f = exp(z) its interval is then about as wide
+            // as the ±2 SESOI margin, and an equivalence would fail by design, not from a bug.
             aaControls.append(AAControl(name: "REINFORCE against REINFORCE on independent eps, f = \(fn.name)", controls: d.name,
                                         estimate: .mean(xs, alpha: d.alpha(familyAlpha: family))))
         }

@@ -425,8 +425,8 @@ public struct RelaxCategoricalClaim: SingleRunClaim {
                            [e], scale: scale, familyAlpha: family,
                            detail: "\(label): mean |g - g*|^2 \(fmt(squares.mean, 4)) vs REINFORCE \(fmt(sqReinforce.mean, 4)); difference " + Check.describe(e, design: dToy))
         }
-        let aa = AAControl(name: "RELAX vs RELAX (independent draws): squared error", controls: Self.toyName,
-                           estimate: .mean(dAA, alpha: aToy))
+        let aa = AAControl.equivalence(name: "RELAX vs RELAX (independent draws): squared error", controls: dToy,
+                                       estimate: .mean(dAA, alpha: aToy), scale: scale, familyAlpha: family)
 
         // Assemble.
         var checks = Self.estimators.map { exactCheck($0, as: $0) }
